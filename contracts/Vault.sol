@@ -130,9 +130,7 @@ contract Vault is VaultBase, IVaultActions, IERC3156FlashLender {
         uint256 list = _lists[key];
         uint256 i = list.find(asset);
         if (i == PositionList.NOT_FOUND) {
-            if (list.count() >= MAX_ASSETS) revert Vault_TooManyPositions(owner, subId, MAX_ASSETS);
-            list = list.add(asset, true);
-            _lists[key] = list;
+            _lists[key] = _addPosition(owner, subId, list, asset, true);
         } else if (!list.isDebtAt(i)) {
             revert Vault_CollateralDebtConflict(owner, subId, asset);
         }
@@ -162,6 +160,47 @@ contract Vault is VaultBase, IVaultActions, IERC3156FlashLender {
         s.cash += uint128(repaid);
         _syncRate(asset);
         emit Repaid(owner, subId, asset, repaid, burnt, msg.sender);
+    }
+
+    /// @inheritdoc IVaultActions
+    function enterGroup(address owner, uint8 subId, uint8 group)
+        external
+        nonReentrant
+        whenNotPaused
+        onlyOwnerOrOperator(owner)
+    {
+        if (group == 0 || (_definedGroups >> group) & 1 == 0) revert Vault_UnknownGroup(group);
+        bytes32 key = _key(owner, subId);
+        uint256 list = _lists[key];
+        if (list.group() != 0) revert Vault_AlreadyInGroup(owner, subId, list.group());
+        uint256 members = _groups[group].assets;
+        uint256 n = list.count();
+        for (uint256 i; i < n; ++i) {
+            uint8 asset = list.assetAt(i);
+            if ((members >> asset) & 1 == 0) revert Vault_AssetNotInGroup(group, asset);
+        }
+        uint256 inGroup = list.withGroup(group);
+        AccountHealth memory before = _healthContext(list, key).health;
+        AccountHealth memory afterEntry = _healthContext(inGroup, key).health;
+        if (afterEntry.healthFactor < before.healthFactor) {
+            revert Vault_GroupLowersHealth(before.healthFactor, afterEntry.healthFactor);
+        }
+        if (afterEntry.initialMarginValue < afterEntry.debtValue) {
+            revert Vault_InsufficientMargin(owner, subId, afterEntry.initialMarginValue, afterEntry.debtValue);
+        }
+        _lists[key] = inGroup.withCheckedAt(block.timestamp);
+        emit GroupEntered(owner, subId, group);
+    }
+
+    /// @inheritdoc IVaultActions
+    function leaveGroup(address owner, uint8 subId) external nonReentrant whenNotPaused onlyOwnerOrOperator(owner) {
+        bytes32 key = _key(owner, subId);
+        uint256 list = _lists[key];
+        uint8 group = list.group();
+        if (group == 0) revert Vault_NotInGroup(owner, subId);
+        _lists[key] = list.withGroup(0);
+        _requireInitialMargin(owner, subId);
+        emit GroupLeft(owner, subId, group);
     }
 
     // ================================================================ lenders

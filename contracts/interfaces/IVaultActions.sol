@@ -34,6 +34,14 @@ interface IVaultActions is IVaultTypes {
     /// @return repaid the amount taken from the caller
     function repay(address owner, uint8 subId, uint8 asset, uint256 amount) external returns (uint256 repaid);
 
+    /// @notice Put a sub-account in correlated group `group`: every asset it holds or owes must be a member,
+    /// its health factor must not drop and it must pass the initial margin under the group's weights. While
+    /// in the group it cannot add an asset outside it.
+    function enterGroup(address owner, uint8 subId, uint8 group) external;
+
+    /// @notice Take a sub-account out of its group; it must pass the initial margin under plain weights.
+    function leaveGroup(address owner, uint8 subId) external;
+
     // ---------------------------------------------------------------- lenders
 
     /// @notice Supply lender liquidity for `onBehalf`, paid by the caller.

@@ -29,6 +29,17 @@ interface IVaultAdmin is IVaultTypes {
     /// @notice Send `amount` of an asset's reserves to `to` (risk admin).
     function withdrawReserves(uint8 asset, uint256 amount, address to) external;
 
+    /// @notice Define or replace a correlated group (risk admin): weights, bonus cap and member assets. A
+    /// lowered group threshold ramps like an asset's. Group ids are 1..255.
+    function setRiskGroup(uint8 group, GroupParams calldata params, uint8[] calldata assets) external;
+
+    /// @notice Set the risk steward's bounds: largest threshold step per update and cooldown (risk admin).
+    function setStewardParams(StewardParams calldata params) external;
+
+    /// @notice Move an asset's liquidation threshold by at most the steward's step, once per cooldown
+    /// (risk steward). A lowered threshold ramps down over `rampDuration`.
+    function stewardSetLiquidationThreshold(uint8 asset, uint16 newThreshold) external;
+
     /// @notice Stop borrows, withdrawals, transfers, redemptions, flash loans and liquidations (pause guardian).
     /// Deposits, supplies and repays stay open: they only make accounts safer.
     function pause() external;

@@ -46,12 +46,41 @@ interface IVaultTypes {
     /// @param minLeftover smallest debt or collateral value (USD WAD) a partial liquidation may leave
     /// @param gracePeriod seconds after unpause during which nobody can be liquidated
     /// @param flashFee flash-loan fee in bps, to reserves
+    /// @param rampDuration seconds over which a lowered liquidation threshold ramps down (0: at once)
     struct GlobalParams {
         uint64 minBonus;
         uint64 targetHealth;
         uint128 minLeftover;
         uint32 gracePeriod;
         uint16 flashFee;
+        uint32 rampDuration;
+    }
+
+    /// @notice A correlated group's weights (risk admin). While a sub-account is in the group, every asset of
+    /// the group counts with these instead of its own (size tiers still apply).
+    struct GroupParams {
+        uint16 ltv;
+        uint16 liquidationThreshold;
+        uint64 maxBonus;
+    }
+
+    /// @notice A correlated group as stored: its weights, the ramp of its threshold, and its members as a
+    /// bitmap of asset ids.
+    struct RiskGroup {
+        uint16 ltv;
+        uint16 liquidationThreshold;
+        uint64 maxBonus;
+        uint16 ltRampFrom;
+        uint40 rampEnd;
+        uint32 rampDuration;
+        uint256 assets;
+    }
+
+    /// @notice Bounds of the risk steward: at most `maxThresholdStep` bps of change per update, and one
+    /// update per asset per `cooldown` seconds.
+    struct StewardParams {
+        uint16 maxThresholdStep;
+        uint32 cooldown;
     }
 
     /// @notice One position of an account. `amount` is the collateral balance, or the debt owed now
@@ -90,7 +119,11 @@ interface IVaultTypes {
     }
 
 
-    /// @notice An asset's configuration as stored (read on every health check; two slots for the hot part).
+    /// @notice An asset's configuration as stored. Slot 0 is all a debt needs for a health check (feed,
+    /// decimals, staleness); slot 1 adds what a collateral needs (bonus cap, size tier, threshold ramp).
+    /// `liquidationThreshold` is the target of a ramp in progress: the value in force at time t is
+    /// `liquidationThreshold + floor((ltRampFrom - liquidationThreshold) * (rampEnd - t) / rampDuration)`
+    /// while t < rampEnd.
     struct AssetConfig {
         address feed;
         uint8 decimals;
@@ -98,15 +131,19 @@ interface IVaultTypes {
         uint16 ltv;
         uint16 liquidationThreshold;
         uint16 sizeFactor;
-        uint16 protocolFee;
-        uint16 reserveFactor;
         uint32 maxOracleAge;
         uint64 maxBonus;
         uint96 sizeThreshold;
+        uint16 ltRampFrom;
+        uint40 rampEnd;
+        uint32 rampDuration;
         address token;
+        uint16 protocolFee;
+        uint16 reserveFactor;
         uint128 supplyCap;
         uint128 collateralCap;
         uint128 borrowCap;
+        uint40 stewardUpdatedAt;
         RateModel rateModel;
     }
 
@@ -136,6 +173,23 @@ interface IVaultTypes {
     event FeedSet(uint8 indexed asset, address feed, uint8 feedDecimals);
     /// @notice Every vault-wide parameter after a change.
     event GlobalParamsSet(GlobalParams params);
+    /// @notice An asset's liquidation threshold changes from `oldThreshold` (in force now) to `newThreshold`,
+    /// linearly until `rampEnd` when lowered (`rampEnd` = now when raised or with no ramp).
+    event LiquidationThresholdChanged(
+        uint8 indexed asset, uint256 oldThreshold, uint256 newThreshold, uint256 rampEnd, uint256 rampDuration
+    );
+    /// @notice A correlated group's weights and members (bitmap of asset ids) after a change.
+    event RiskGroupSet(uint8 indexed group, GroupParams params, uint256 assets);
+    /// @notice A group's liquidation threshold changes, as LiquidationThresholdChanged.
+    event GroupThresholdChanged(
+        uint8 indexed group, uint256 oldThreshold, uint256 newThreshold, uint256 rampEnd, uint256 rampDuration
+    );
+    /// @notice The risk steward's bounds after a change.
+    event StewardParamsSet(StewardParams params);
+    /// @notice A sub-account entered a correlated group.
+    event GroupEntered(address indexed owner, uint8 indexed subId, uint8 indexed group);
+    /// @notice A sub-account left its correlated group.
+    event GroupLeft(address indexed owner, uint8 indexed subId, uint8 indexed group);
     /// @notice The vault paused: no borrow, withdraw, transfer, redeem, flash loan or liquidation.
     event Paused(address indexed guardian);
     /// @notice The vault unpaused; liquidations resume at `graceEnd`.
@@ -265,6 +319,20 @@ interface IVaultTypes {
     error Vault_SeizedBelowMinimum(uint256 toLiquidator, uint256 minSeized);
     /// @notice settleBadDebt needs debt and collateral worth less than 1 USD.
     error Vault_NotBadDebt(address owner, uint8 subId, uint256 collateralValue, uint256 debtValue);
+    /// @notice Group ids are 1..255 and a group needs at least one asset.
+    error Vault_UnknownGroup(uint8 group);
+    /// @notice The sub-account is in `group` and `asset` is not one of its members.
+    error Vault_AssetNotInGroup(uint8 group, uint8 asset);
+    /// @notice The sub-account is already in a group (leave it first).
+    error Vault_AlreadyInGroup(address owner, uint8 subId, uint8 group);
+    /// @notice The sub-account is in no group.
+    error Vault_NotInGroup(address owner, uint8 subId);
+    /// @notice Entering the group would lower the account's health factor.
+    error Vault_GroupLowersHealth(uint256 healthBefore, uint256 healthAfter);
+    /// @notice The steward may move a threshold by at most `maxStep` bps per update.
+    error Vault_StewardStepTooLarge(uint256 current, uint256 requested, uint256 maxStep);
+    /// @notice The steward may update this asset again at `nextUpdateAt`.
+    error Vault_StewardCooldown(uint8 asset, uint256 nextUpdateAt);
     /// @notice The flash-loan receiver did not return the ERC-3156 magic value.
     error Vault_FlashLoanRejected(address receiver);
 

@@ -6,6 +6,19 @@ import {IVaultTypes} from "./IVaultTypes.sol";
 /// @title IVaultViews
 /// @notice Read-only views (implemented by VaultExtension, reached through Vault).
 interface IVaultViews is IVaultTypes {
+    /// @notice A correlated group as stored (threshold target, ramp, members bitmap).
+    function riskGroup(uint8 group) external view returns (RiskGroup memory);
+
+    /// @notice The risk steward's bounds.
+    function stewardParams() external view returns (StewardParams memory);
+
+    /// @notice The correlated group a sub-account is in (0: none).
+    function groupOf(address owner, uint8 subId) external view returns (uint8);
+
+    /// @notice The weights health uses now for `asset` in an account of `group` (0: none): ltv, the
+    /// liquidation threshold ramped to this block, and the bonus cap.
+    function weightsOf(uint8 asset, uint8 group) external view returns (uint256 ltv, uint256 lt, uint256 maxBonus);
+
     /// @notice Vault-wide parameters.
     function globalParams() external view returns (GlobalParams memory);
 

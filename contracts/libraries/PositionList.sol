@@ -27,6 +27,14 @@ library PositionList {
         return (list >> (DEBT_SHIFT + i)) & 1 == 1;
     }
 
+    function group(uint256 list) internal pure returns (uint8) {
+        return uint8(list >> 8);
+    }
+
+    function withGroup(uint256 list, uint8 g) internal pure returns (uint256) {
+        return (list & ~(uint256(0xff) << 8)) | (uint256(g) << 8);
+    }
+
     function checkedAt(uint256 list) internal pure returns (uint256) {
         return uint40(list >> CHECKED_SHIFT);
     }

@@ -15,6 +15,7 @@ import {HealthMath} from "../libraries/HealthMath.sol";
 import {InterestMath} from "../libraries/InterestMath.sol";
 import {PositionList} from "../libraries/PositionList.sol";
 import {PriceMath} from "../libraries/PriceMath.sol";
+import {RampMath} from "../libraries/RampMath.sol";
 
 /// @title VaultBase
 /// @notice The vault's storage and the internal rules every entry point shares (health, liquidation plan,
@@ -28,6 +29,7 @@ abstract contract VaultBase is IVaultTypes, AccessControl, ReentrancyGuardTransi
 
     bytes32 public constant RISK_ADMIN_ROLE = keccak256("RISK_ADMIN_ROLE");
     bytes32 public constant PAUSE_GUARDIAN_ROLE = keccak256("PAUSE_GUARDIAN_ROLE");
+    bytes32 public constant RISK_STEWARD_ROLE = keccak256("RISK_STEWARD_ROLE");
 
     uint256 internal constant WAD = 1e18;
     uint256 internal constant BPS = 10_000;
@@ -43,13 +45,18 @@ abstract contract VaultBase is IVaultTypes, AccessControl, ReentrancyGuardTransi
         uint256[] amounts; // collateral balance, or debt owed, by list index
     }
 
-    AssetConfig[] internal _configs;
+    mapping(uint256 asset => AssetConfig) internal _configs;
     mapping(uint256 asset => AssetState) internal _states;
     mapping(address token => uint256 idPlusOne) internal _assetIdOf;
 
     GlobalParams internal _globalParams;
     bool internal _paused;
     uint40 internal _graceEnd;
+    uint8 internal _assetCount;
+    mapping(uint256 group => RiskGroup) internal _groups;
+    /// @dev bitmap of the group ids that have members
+    uint256 internal _definedGroups;
+    StewardParams internal _stewardParams;
 
     mapping(address owner => mapping(address operator => bool)) internal _isOperator;
     /// @dev account key => packed PositionList
@@ -75,15 +82,19 @@ abstract contract VaultBase is IVaultTypes, AccessControl, ReentrancyGuardTransi
     }
 
     function _config(uint8 asset) internal view returns (AssetConfig storage c) {
-        if (asset >= _configs.length) revert Vault_UnknownAsset(asset);
+        if (asset >= _assetCount) revert Vault_UnknownAsset(asset);
         c = _configs[asset];
     }
 
     function _setGlobalParams(GlobalParams memory p) internal {
         if (p.targetHealth <= WAD || p.targetHealth > 1.25e18) revert Vault_InvalidParams("targetHealth not in (1, 1.25]");
-        uint256 n = _configs.length;
+        uint256 n = _assetCount;
         for (uint256 i; i < n; ++i) {
             if (_configs[i].maxBonus < p.minBonus) revert Vault_InvalidParams("minBonus > an asset's maxBonus");
+        }
+        for (uint256 groups = _definedGroups; groups != 0; groups &= groups - 1) {
+            uint256 g = _lowestBit(groups);
+            if (_groups[g].maxBonus < p.minBonus) revert Vault_InvalidParams("minBonus > a group's maxBonus");
         }
         if (p.flashFee > BPS) revert Vault_InvalidParams("flashFee > 10000");
         _globalParams = p;
@@ -126,7 +137,7 @@ abstract contract VaultBase is IVaultTypes, AccessControl, ReentrancyGuardTransi
             h = _healthContext(list, key);
             p.healthBefore = h.health.healthFactor;
             if (p.healthBefore >= WAD) revert Vault_NotLiquidatable(owner, subId, p.healthBefore);
-            li = _liquidationInput(h, di, ci, debtAsset, collateralAsset);
+            li = _liquidationInput(h, di, ci, debtAsset, collateralAsset, list.group());
         }
         _planAmounts(p, li, repayAmount, _configs[collateralAsset].protocolFee);
         p.healthAfter = _healthAfter(h, li, key, debtAsset, collateralAsset, p.repaid, p.seized);
@@ -185,13 +196,16 @@ abstract contract VaultBase is IVaultTypes, AccessControl, ReentrancyGuardTransi
         return HealthMath.healthFactorDown(w, d);
     }
 
-    function _liquidationInput(HealthContext memory h, uint256 di, uint256 ci, uint8 debtAsset, uint8 collateralAsset)
-        internal
-        view
-        returns (HealthMath.LiquidationInput memory li)
-    {
+    function _liquidationInput(
+        HealthContext memory h,
+        uint256 di,
+        uint256 ci,
+        uint8 debtAsset,
+        uint8 collateralAsset,
+        uint8 group
+    ) internal view returns (HealthMath.LiquidationInput memory li) {
         GlobalParams memory g = _globalParams;
-        (uint256 lt, uint256 maxBonus) = _effectiveLt(collateralAsset);
+        (, uint256 lt, uint256 maxBonus) = _effectiveWeights(collateralAsset, group);
         li = HealthMath.LiquidationInput({
             weighted: h.health.weightedCollateral,
             debtValue: h.health.debtValue,
@@ -238,10 +252,39 @@ abstract contract VaultBase is IVaultTypes, AccessControl, ReentrancyGuardTransi
         return true;
     }
 
-    /// @dev The liquidation threshold and bonus cap health uses for `asset` (groups and ramps: next issue).
-    function _effectiveLt(uint8 asset) internal view returns (uint256 lt, uint256 maxBonus) {
+    /// @dev The weights and bonus cap health uses for `asset` in an account of `group` (0: none): the
+    /// group's when the asset is one of its members, else the asset's own; thresholds ramped to now.
+    function _effectiveWeights(uint8 asset, uint8 group)
+        internal
+        view
+        returns (uint256 ltv, uint256 lt, uint256 maxBonus)
+    {
+        if (group != 0) {
+            RiskGroup storage g = _groups[group];
+            if ((g.assets >> asset) & 1 == 1) {
+                lt = RampMath.thresholdAt(g.liquidationThreshold, g.ltRampFrom, g.rampEnd, g.rampDuration, block.timestamp);
+                return (g.ltv, lt, g.maxBonus);
+            }
+        }
         AssetConfig storage c = _configs[asset];
-        return (c.liquidationThreshold, c.maxBonus);
+        lt = RampMath.thresholdAt(c.liquidationThreshold, c.ltRampFrom, c.rampEnd, c.rampDuration, block.timestamp);
+        return (c.ltv, lt, c.maxBonus);
+    }
+
+    function _lowestBit(uint256 x) internal pure returns (uint256 i) {
+        while ((x >> i) & 1 == 0) ++i;
+    }
+
+    /// @dev Appends a new position, enforcing the per-account limit and the account's group membership.
+    function _addPosition(address owner, uint8 subId, uint256 list, uint8 asset, bool isDebt)
+        internal
+        view
+        returns (uint256)
+    {
+        if (list.count() >= MAX_ASSETS) revert Vault_TooManyPositions(owner, subId, MAX_ASSETS);
+        uint8 group = list.group();
+        if (group != 0 && (_groups[group].assets >> asset) & 1 == 0) revert Vault_AssetNotInGroup(group, asset);
+        return list.add(asset, isDebt);
     }
 
     // ================================================================ internals: health
@@ -249,6 +292,7 @@ abstract contract VaultBase is IVaultTypes, AccessControl, ReentrancyGuardTransi
     /// @dev Health of an account with every price and amount it used, interest accrued to this block.
     function _healthContext(uint256 list, bytes32 key) internal view returns (HealthContext memory h) {
         uint256 n = list.count();
+        uint8 group = list.group();
         h.prices = new uint256[](n);
         h.amounts = new uint256[](n);
         for (uint256 i; i < n; ++i) {
@@ -263,10 +307,10 @@ abstract contract VaultBase is IVaultTypes, AccessControl, ReentrancyGuardTransi
                 h.health.debtValue += HealthMath.valueUp(amount, p, unit);
             } else {
                 uint256 v = HealthMath.valueDown(amount, p, unit);
-                (uint256 lt,) = _effectiveLt(asset);
+                (uint256 ltv, uint256 lt,) = _effectiveWeights(asset, group);
                 h.health.collateralValue += v;
                 h.health.weightedCollateral += HealthMath.weightedDown(v, lt, c.sizeThreshold, c.sizeFactor);
-                h.health.initialMarginValue += HealthMath.weightedDown(v, c.ltv, c.sizeThreshold, c.sizeFactor);
+                h.health.initialMarginValue += HealthMath.weightedDown(v, ltv, c.sizeThreshold, c.sizeFactor);
             }
             h.amounts[i] = amount;
         }
@@ -305,8 +349,7 @@ abstract contract VaultBase is IVaultTypes, AccessControl, ReentrancyGuardTransi
         uint256 list = _lists[key];
         uint256 i = list.find(asset);
         if (i == PositionList.NOT_FOUND) {
-            if (list.count() >= MAX_ASSETS) revert Vault_TooManyPositions(owner, subId, MAX_ASSETS);
-            _lists[key] = list.add(asset, false);
+            _lists[key] = _addPosition(owner, subId, list, asset, false);
         } else if (list.isDebtAt(i)) {
             revert Vault_CollateralDebtConflict(owner, subId, asset);
         }

@@ -8,20 +8,41 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {VaultBase} from "./VaultBase.sol";
 import {IVaultAdmin} from "../interfaces/IVaultAdmin.sol";
-import {IVaultViews} from "../interfaces/IVaultViews.sol";
 import {AggregatorV3Interface} from "../oracle/AggregatorV3Interface.sol";
 import {HealthMath} from "../libraries/HealthMath.sol";
 import {InterestMath} from "../libraries/InterestMath.sol";
 import {PositionList} from "../libraries/PositionList.sol";
+import {RampMath} from "../libraries/RampMath.sol";
 
 /// @title VaultExtension
-/// @notice Administration and views of the vault. Deployed once and run only by delegatecall from
-/// `Vault`'s fallback, in the vault's storage; calling it directly touches its own empty storage and is
-/// useless. Split out so each contract stays under the 24 KB code limit.
-contract VaultExtension is VaultBase, IVaultAdmin, IVaultViews {
+/// @notice Administration of the vault (assets, groups, steward, pause). Deployed once and run only by
+/// delegatecall from `Vault`'s fallback, in the vault's storage; calling it directly touches its own empty
+/// storage and is useless. Selectors it does not implement go on to `VaultLens` (the views) the same way.
+/// Split out so each contract stays under the 24 KB code limit.
+contract VaultExtension is VaultBase, IVaultAdmin {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
     using PositionList for uint256;
+
+    /// @notice The module holding the views (same storage layout, run by delegatecall).
+    address public immutable lens;
+
+    /// @param lens_ a deployed VaultLens
+    constructor(address lens_) {
+        lens = lens_;
+    }
+
+    /// @dev Every selector not implemented here is the lens's.
+    fallback() external {
+        address target = lens;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), target, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
+    }
 
     // ================================================================ admin
 
@@ -34,11 +55,11 @@ contract VaultExtension is VaultBase, IVaultAdmin, IVaultViews {
         returns (uint8 asset)
     {
         if (_assetIdOf[token] != 0) revert Vault_AlreadyListed(token);
-        if (_configs.length >= 255) revert Vault_TooManyListedAssets();
+        if (_assetCount >= 255) revert Vault_TooManyListedAssets();
         uint8 decimals = IERC20Metadata(token).decimals();
         if (decimals > 18) revert Vault_UnsupportedDecimals(token, decimals);
-        asset = uint8(_configs.length);
-        _configs.push();
+        asset = _assetCount;
+        _assetCount = asset + 1;
         AssetConfig storage c = _configs[asset];
         c.token = token;
         c.decimals = decimals;
@@ -125,20 +146,16 @@ contract VaultExtension is VaultBase, IVaultAdmin, IVaultViews {
     }
 
     function _setAssetParams(uint8 asset, AssetParams memory p) internal {
-        if (p.liquidationThreshold > BPS) revert Vault_InvalidParams("liquidationThreshold > 10000");
-        if (p.ltv >= p.liquidationThreshold) revert Vault_InvalidParams("ltv >= liquidationThreshold");
         if (p.sizeFactor > BPS) revert Vault_InvalidParams("sizeFactor > 10000");
         if (p.protocolFee > BPS) revert Vault_InvalidParams("protocolFee > 10000");
         if (p.reserveFactor > BPS) revert Vault_InvalidParams("reserveFactor > 10000");
         if (p.maxOracleAge == 0) revert Vault_InvalidParams("maxOracleAge == 0");
-        if (p.maxBonus > WAD / 2) revert Vault_InvalidParams("maxBonus > 0.5e18");
-        if (p.maxBonus < _globalParams.minBonus) revert Vault_InvalidParams("maxBonus < minBonus");
-        if (HealthMath.capPointDown(p.liquidationThreshold, p.maxBonus) > 0.975e18) {
-            revert Vault_InvalidParams("LT * (1 + maxBonus) > 0.975");
-        }
         AssetConfig storage c = _configs[asset];
+        uint256 ltNow = c.liquidationThreshold == 0
+            ? p.liquidationThreshold
+            : RampMath.thresholdAt(c.liquidationThreshold, c.ltRampFrom, c.rampEnd, c.rampDuration, block.timestamp);
+        _validateWeights(p.ltv, p.liquidationThreshold, ltNow, p.maxBonus);
         c.ltv = p.ltv;
-        c.liquidationThreshold = p.liquidationThreshold;
         c.sizeFactor = p.sizeFactor;
         c.protocolFee = p.protocolFee;
         c.reserveFactor = p.reserveFactor;
@@ -149,6 +166,104 @@ contract VaultExtension is VaultBase, IVaultAdmin, IVaultViews {
         c.collateralCap = p.collateralCap;
         c.borrowCap = p.borrowCap;
         emit AssetParamsSet(asset, p);
+        _setAssetThreshold(asset, c, ltNow, p.liquidationThreshold);
+    }
+
+    /// @dev ltv < LT <= BPS, minBonus <= maxBonus <= 0.5, and the cap point below 0.975 for every threshold
+    /// the ramp will pass through (the highest is the one in force now).
+    function _validateWeights(uint256 ltv, uint256 lt, uint256 ltNow, uint256 maxBonus) internal view {
+        if (lt > BPS) revert Vault_InvalidParams("liquidationThreshold > 10000");
+        if (ltv >= lt) revert Vault_InvalidParams("ltv >= liquidationThreshold");
+        if (maxBonus > WAD / 2) revert Vault_InvalidParams("maxBonus > 0.5e18");
+        if (maxBonus < _globalParams.minBonus) revert Vault_InvalidParams("maxBonus < minBonus");
+        if (HealthMath.capPointDown(lt > ltNow ? lt : ltNow, maxBonus) > 0.975e18) {
+            revert Vault_InvalidParams("LT * (1 + maxBonus) > 0.975");
+        }
+    }
+
+    /// @dev A lower threshold ramps down from the one in force now over `rampDuration`; a higher one (or
+    /// a zero duration) applies at once.
+    function _setAssetThreshold(uint8 asset, AssetConfig storage c, uint256 ltNow, uint256 lt) internal {
+        uint256 duration = _globalParams.rampDuration;
+        uint256 end = block.timestamp;
+        if (lt < ltNow && duration != 0) {
+            end += duration;
+            c.ltRampFrom = uint16(ltNow);
+            c.rampEnd = uint40(end);
+            c.rampDuration = uint32(duration);
+        } else {
+            c.ltRampFrom = uint16(lt);
+            c.rampEnd = 0;
+            c.rampDuration = 0;
+            duration = 0;
+        }
+        c.liquidationThreshold = uint16(lt);
+        emit LiquidationThresholdChanged(asset, ltNow, lt, end, duration);
+    }
+
+    /// @notice Define or replace a correlated group (risk admin): its weights and its member assets. A
+    /// lowered group threshold ramps like an asset's. An asset removed from a group counts with its own
+    /// weights in the accounts of that group from then on.
+    function setRiskGroup(uint8 group, GroupParams calldata params, uint8[] calldata assets)
+        external
+        onlyRole(RISK_ADMIN_ROLE)
+    {
+        if (group == 0 || assets.length == 0) revert Vault_UnknownGroup(group);
+        RiskGroup storage g = _groups[group];
+        uint256 ltNow = g.assets == 0
+            ? params.liquidationThreshold
+            : RampMath.thresholdAt(g.liquidationThreshold, g.ltRampFrom, g.rampEnd, g.rampDuration, block.timestamp);
+        _validateWeights(params.ltv, params.liquidationThreshold, ltNow, params.maxBonus);
+        uint256 members;
+        for (uint256 i; i < assets.length; ++i) {
+            _config(assets[i]);
+            members |= uint256(1) << assets[i];
+        }
+        g.ltv = params.ltv;
+        g.maxBonus = params.maxBonus;
+        g.assets = members;
+        _definedGroups |= uint256(1) << group;
+        emit RiskGroupSet(group, params, members);
+
+        uint256 duration = _globalParams.rampDuration;
+        uint256 end = block.timestamp;
+        uint256 lt = params.liquidationThreshold;
+        if (lt < ltNow && duration != 0) {
+            end += duration;
+            g.ltRampFrom = uint16(ltNow);
+            g.rampEnd = uint40(end);
+            g.rampDuration = uint32(duration);
+        } else {
+            g.ltRampFrom = uint16(lt);
+            g.rampEnd = 0;
+            g.rampDuration = 0;
+            duration = 0;
+        }
+        g.liquidationThreshold = uint16(lt);
+        emit GroupThresholdChanged(group, ltNow, lt, end, duration);
+    }
+
+    /// @notice Set the risk steward's bounds (risk admin).
+    function setStewardParams(StewardParams calldata params) external onlyRole(RISK_ADMIN_ROLE) {
+        _stewardParams = params;
+        emit StewardParamsSet(params);
+    }
+
+    /// @notice Move an asset's liquidation threshold within the steward's bounds (risk steward): at most
+    /// `maxThresholdStep` bps from the current target, once per `cooldown`. A lower value ramps.
+    function stewardSetLiquidationThreshold(uint8 asset, uint16 newThreshold) external onlyRole(RISK_STEWARD_ROLE) {
+        AssetConfig storage c = _config(asset);
+        StewardParams memory sp = _stewardParams;
+        uint256 next = uint256(c.stewardUpdatedAt) + sp.cooldown;
+        if (c.stewardUpdatedAt != 0 && block.timestamp < next) revert Vault_StewardCooldown(asset, next);
+        uint256 current = c.liquidationThreshold;
+        uint256 step = newThreshold > current ? newThreshold - current : current - newThreshold;
+        if (step > sp.maxThresholdStep) revert Vault_StewardStepTooLarge(current, newThreshold, sp.maxThresholdStep);
+        uint256 ltNow =
+            RampMath.thresholdAt(current, c.ltRampFrom, c.rampEnd, c.rampDuration, block.timestamp);
+        _validateWeights(c.ltv, newThreshold, ltNow, c.maxBonus);
+        c.stewardUpdatedAt = uint40(block.timestamp);
+        _setAssetThreshold(asset, c, ltNow, newThreshold);
     }
 
     function _setRateModel(uint8 asset, RateModel memory m) internal {
@@ -156,150 +271,4 @@ contract VaultExtension is VaultBase, IVaultAdmin, IVaultViews {
         _configs[asset].rateModel = m;
         emit RateModelSet(asset, m);
     }
-
-    // ================================================================ views
-
-    /// @inheritdoc IVaultViews
-    function globalParams() external view returns (GlobalParams memory) {
-        return _globalParams;
-    }
-
-    /// @inheritdoc IVaultViews
-    function paused() external view returns (bool) {
-        return _paused;
-    }
-
-    /// @inheritdoc IVaultViews
-    function graceEnd() external view returns (uint256) {
-        return _graceEnd;
-    }
-
-    /// @inheritdoc IVaultViews
-    function isOperator(address owner, address operator) external view returns (bool) {
-        return _isOperator[owner][operator];
-    }
-
-    /// @inheritdoc IVaultViews
-    function supplyShares(uint8 asset, address lender) external view returns (uint256) {
-        return _supplyShares[asset][lender];
-    }
-
-
-    /// @inheritdoc IVaultViews
-    function assetCount() external view returns (uint256) {
-        return _configs.length;
-    }
-
-    /// @inheritdoc IVaultViews
-    function assetOf(address token) external view returns (uint8) {
-        uint256 id = _assetIdOf[token];
-        if (id == 0) revert Vault_UnknownToken(token);
-        return uint8(id - 1);
-    }
-
-    /// @inheritdoc IVaultViews
-    function assetConfig(uint8 asset) external view returns (AssetConfig memory) {
-        return _config(asset);
-    }
-
-    /// @inheritdoc IVaultViews
-    function assetState(uint8 asset) external view returns (AssetState memory s) {
-        _config(asset);
-        s = _states[asset];
-        (s.borrowIndex, s.supplyIndex, s.reserves) = _accruedIndices(asset, s);
-    }
-
-    /// @inheritdoc IVaultViews
-    function supplyBalance(uint8 asset, address lender) external view returns (uint256) {
-        AssetState memory s = _states[asset];
-        (, uint256 supplyIndex,) = _accruedIndices(asset, s);
-        return InterestMath.supplyDown(_supplyShares[asset][lender], supplyIndex);
-    }
-
-    /// @inheritdoc IVaultViews
-    function positions(address owner, uint8 subId) external view returns (Position[] memory out) {
-        bytes32 key = _key(owner, subId);
-        uint256 list = _lists[key];
-        uint256 n = list.count();
-        out = new Position[](n);
-        for (uint256 i; i < n; ++i) {
-            uint8 asset = list.assetAt(i);
-            uint256 amount = _amounts[key][asset];
-            if (list.isDebtAt(i)) {
-                out[i] = Position(asset, true, InterestMath.debtUp(amount, _borrowIndexNow(asset)), amount);
-            } else {
-                out[i] = Position(asset, false, amount, 0);
-            }
-        }
-    }
-
-    /// @inheritdoc IVaultViews
-    function checkedAt(address owner, uint8 subId) external view returns (uint256) {
-        return _lists[_key(owner, subId)].checkedAt();
-    }
-
-    /// @inheritdoc IVaultViews
-    function accountHealth(address owner, uint8 subId) external view returns (AccountHealth memory) {
-        bytes32 key = _key(owner, subId);
-        return _healthContext(_lists[key], key).health;
-    }
-
-    /// @inheritdoc IVaultViews
-    function accountsHealth(address[] calldata owners, uint8[] calldata subIds)
-        external
-        view
-        returns (AccountHealth[] memory out)
-    {
-        if (owners.length != subIds.length) revert Vault_InvalidParams("owners.length != subIds.length");
-        out = new AccountHealth[](owners.length);
-        for (uint256 i; i < owners.length; ++i) {
-            bytes32 key = _key(owners[i], subIds[i]);
-            out[i] = _healthContext(_lists[key], key).health;
-        }
-    }
-
-    /// @inheritdoc IVaultViews
-    function maxLiquidation(address owner, uint8 subId, uint8 debtAsset, uint8 collateralAsset)
-        external
-        view
-        returns (uint256 maxRepay, uint256 maxSeized, uint256 bonus)
-    {
-        bytes32 key = _key(owner, subId);
-        uint256 list = _lists[key];
-        HealthContext memory h = _healthContext(list, key);
-        (uint256 di, uint256 ci) = _pairIndices(owner, subId, list, debtAsset, collateralAsset);
-        HealthMath.LiquidationAmounts memory m =
-            HealthMath.maxLiquidation(_liquidationInput(h, di, ci, debtAsset, collateralAsset));
-        return (m.repay, m.seized, m.bonus);
-    }
-
-    /// @inheritdoc IVaultViews
-    function previewLiquidation(
-        address owner,
-        uint8 subId,
-        uint8 debtAsset,
-        uint8 collateralAsset,
-        uint256 repayAmount,
-        address liquidator
-    ) external view returns (LiquidationPreview memory preview) {
-        (Plan memory p,, uint256 list) = _plan(owner, subId, debtAsset, collateralAsset, repayAmount, liquidator);
-        preview = LiquidationPreview({
-            repaid: p.repaid,
-            seized: p.seized,
-            toLiquidator: p.toLiquidator,
-            fee: p.fee,
-            bonus: p.bonus,
-            healthBefore: p.healthBefore,
-            healthAfter: p.healthAfter,
-            badDebt: p.seized == p.collateralBalance && _onlyCollateralIs(list, collateralAsset)
-                && !(p.repaid == p.debtBalance && _onlyDebtIs(list, debtAsset))
-        });
-    }
-
-    /// @inheritdoc IVaultViews
-    function price(uint8 asset) external view returns (uint256 priceWad, uint256 updatedAt, uint256 age) {
-        (priceWad, updatedAt) = _price(asset);
-        age = block.timestamp - updatedAt;
-    }
-
 }

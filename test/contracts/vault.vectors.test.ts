@@ -25,8 +25,9 @@ async function deployPool() {
     (typeof wallets)[number],
     (typeof wallets)[number],
   ];
-  const globals = { minBonus: 0n, targetHealth: 1_050_000_000_000_000_000n, minLeftover: 0n, gracePeriod: 0, flashFee: 0 };
-  const extension = await viem.deployContract("VaultExtension", []);
+  const globals = { minBonus: 0n, targetHealth: 1_050_000_000_000_000_000n, minLeftover: 0n, gracePeriod: 0, flashFee: 0, rampDuration: 0 };
+  const lens = await viem.deployContract("VaultLens", []);
+  const extension = await viem.deployContract("VaultExtension", [lens.address]);
   const core = await viem.deployContract("Vault", [admin.account.address, globals, extension.address]);
   const vault = await viem.getContractAt("IVault", core.address);
   const pool: Record<number, { id: number; token: Address; feed: Address }[]> = {};
@@ -67,7 +68,7 @@ async function buildAccount(p: Pool, v: Vector): Promise<number[]> {
   const { vault, owner, lender } = p;
   const used: Record<number, number> = {};
   const ids = v.assets.map((a) => p.pool[a.decimals]![(used[a.decimals] = (used[a.decimals] ?? -1) + 1)]!.id);
-  await vault.write.setGlobalParams([{ minBonus: 0n, targetHealth: BigInt(v.global.targetHealth), minLeftover: 0n, gracePeriod: 0, flashFee: 0 }]);
+  await vault.write.setGlobalParams([{ minBonus: 0n, targetHealth: BigInt(v.global.targetHealth), minLeftover: 0n, gracePeriod: 0, flashFee: 0, rampDuration: 0 }]);
   for (const [i, a] of v.assets.entries()) {
     await vault.write.setAssetParams([ids[i]!, {
       ltv: a.ltv, liquidationThreshold: a.liquidationThreshold, sizeFactor: a.sizeFactor, protocolFee: a.protocolFee,
@@ -77,7 +78,7 @@ async function buildAccount(p: Pool, v: Vector): Promise<number[]> {
   }
   await vault.write.setGlobalParams([{
     minBonus: BigInt(v.global.minBonus), targetHealth: BigInt(v.global.targetHealth),
-    minLeftover: BigInt(v.global.minLeftover), gracePeriod: 0, flashFee: 0,
+    minLeftover: BigInt(v.global.minLeftover), gracePeriod: 0, flashFee: 0, rampDuration: 0,
   }]);
   // Borrow at prices that make any such account pass the initial margin: collateral dear, debt cheap.
   for (const c of v.collateral) await p.feeds.get(ids[c.asset]!)!.write.setAnswer([10n ** 36n]);
