@@ -257,10 +257,9 @@ contract Vault is VaultBase, IVaultActions, IERC3156FlashLender {
         (Plan memory p, bytes32 key, uint256 list) =
             _plan(owner, subId, debtAsset, collateralAsset, repayAmount, msg.sender);
         if (p.toLiquidator < minSeized) revert Vault_SeizedBelowMinimum(p.toLiquidator, minSeized);
-        uint256 burnt = _applyLiquidation(owner, subId, debtAsset, collateralAsset, p, key, list);
+        _applyLiquidation(owner, subId, debtAsset, collateralAsset, p, key, list);
         _pullExact(_configs[debtAsset].token, p.repaid);
         IERC20(_configs[collateralAsset].token).safeTransfer(msg.sender, p.toLiquidator);
-        _emitLiquidated(owner, subId, debtAsset, collateralAsset, p, burnt);
         return (p.repaid, p.toLiquidator);
     }
 
@@ -274,10 +273,10 @@ contract Vault is VaultBase, IVaultActions, IERC3156FlashLender {
         Plan memory p,
         bytes32 key,
         uint256 list
-    ) internal returns (uint256 burnt) {
+    ) internal {
         AssetState storage sd = _states[debtAsset];
         uint256 shares = _amounts[key][debtAsset];
-        burnt = p.repaid == p.debtBalance ? shares : Math.mulDiv(p.repaid, WAD, sd.borrowIndex);
+        uint256 burnt = p.repaid == p.debtBalance ? shares : Math.mulDiv(p.repaid, WAD, sd.borrowIndex);
         list = _burnDebtAt(key, list, debtAsset, shares, burnt);
         sd.totalBorrowShares -= uint128(burnt);
         sd.cash += p.repaid.toUint128();
@@ -287,6 +286,8 @@ contract Vault is VaultBase, IVaultActions, IERC3156FlashLender {
         sc.reserves += uint128(p.fee);
         sc.cash += uint128(p.fee);
         _lists[key] = list;
+        // Liquidated before any BadDebt, so an indexer sees the burn, then the write-off of what is left.
+        _emitLiquidated(owner, subId, debtAsset, collateralAsset, p, burnt);
         if (list.onlyDebts()) _writeOffDebts(owner, subId, key, list);
         _syncRate(debtAsset);
         _syncRate(collateralAsset);
@@ -321,7 +322,12 @@ contract Vault is VaultBase, IVaultActions, IERC3156FlashLender {
         bytes32 key = _key(owner, subId);
         uint256 list = _lists[key];
         HealthContext memory h = _healthContext(list, key);
-        if (h.health.debtValue == 0 || h.health.collateralValue >= BAD_DEBT_COLLATERAL_VALUE) {
+        // Only an account that is liquidatable and whose collateral is too small to be worth liquidating:
+        // a healthy account with dust collateral keeps its collateral and its debt.
+        if (
+            h.health.debtValue == 0 || h.health.healthFactor >= WAD
+                || h.health.collateralValue >= BAD_DEBT_COLLATERAL_VALUE
+        ) {
             revert Vault_NotBadDebt(owner, subId, h.health.collateralValue, h.health.debtValue);
         }
         // sweep the remaining collateral (worth < 1 USD) to reserves, then write off every debt

@@ -30,7 +30,7 @@ import {IVaultViews} from "./IVaultViews.sol";
 ///
 /// Indexing: every state change the keeper needs emits an event carrying enough to rebuild every account,
 /// every lender position and every interest index from logs alone with no reads (proved by
-/// test/contracts/indexer.test.ts): collateral balances from Deposited/Withdrawn/CollateralTransferred/
+/// test/keeper/indexer.test.ts): collateral balances from Deposited/Withdrawn/CollateralTransferred/
 /// Liquidated/BadDebt/DustSwept, debt shares from Borrowed/Repaid/Liquidated/BadDebt, indices and rates
 /// from InterestAccrued, parameters from AssetListed/AssetParamsSet/RateModelSet/FeedSet/GlobalParamsSet.
 /// Layout: `Vault` implements IVaultActions and IERC3156FlashLender; `VaultExtension` implements

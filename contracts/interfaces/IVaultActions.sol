@@ -70,8 +70,8 @@ interface IVaultActions is IVaultTypes {
         uint256 minSeized
     ) external returns (uint256 repaid, uint256 toLiquidator);
 
-    /// @notice Write off the debts of an account whose collateral is worth less than 1 USD (its remaining
-    /// collateral goes to reserves). Permissionless.
+    /// @notice Write off the debts of a liquidatable account whose collateral is worth less than 1 USD (too
+    /// little to be worth liquidating); its remaining collateral goes to reserves. Permissionless.
     function settleBadDebt(address owner, uint8 subId) external;
 
     /// @notice Accrue an asset's interest to now (anyone; views accrue virtually anyway).

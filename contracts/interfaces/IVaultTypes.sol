@@ -317,7 +317,8 @@ interface IVaultTypes {
     error Vault_MustNotLeaveDust(uint256 debtLeftValue, uint256 collateralLeftValue, uint256 minLeftover);
     /// @notice The liquidator would receive less than `minSeized`.
     error Vault_SeizedBelowMinimum(uint256 toLiquidator, uint256 minSeized);
-    /// @notice settleBadDebt needs debt and collateral worth less than 1 USD.
+    /// @notice settleBadDebt needs a liquidatable account (health factor below 1) whose collateral is worth
+    /// less than 1 USD.
     error Vault_NotBadDebt(address owner, uint8 subId, uint256 collateralValue, uint256 debtValue);
     /// @notice Group ids are 1..255 and a group needs at least one asset.
     error Vault_UnknownGroup(uint8 group);
