@@ -1,0 +1,320 @@
+/**
+ * An account's health and a liquidation's outcome, computed exactly as the vault does from its
+ * positions, the assets' risk configuration and interest clocks, and prices: the keeper's twin of
+ * VaultBase._healthContext, _liquidationInput, _plan, _planAmounts and _healthAfter (and of the badDebt
+ * flag of VaultExtension.previewLiquidation). Pure bigint, no I/O; names follow the Solidity side.
+ *
+ * What is left out on purpose: the checks of `_plan` that need vault-wide state rather than the account
+ * (paused, grace period, self-liquidation, cool-off) live in the account book, and price validation
+ * (staleness, non-positive answers) is the caller's: a missing price throws.
+ */
+import { WAD, mulDivDown } from "./fullMath.ts";
+import {
+  healthFactorDown,
+  liquidationFor,
+  maxLiquidation,
+  protocolFeeUp,
+  valueDown,
+  valueUp,
+  weightedDown,
+  type LiquidationInput,
+} from "./healthMath.ts";
+import { borrowIndexAt, debtUp } from "./interestMath.ts";
+
+/** The part of an asset's configuration that health and liquidation read (bps fields in bps, bonus in WAD). */
+export interface AssetRiskConfig {
+  decimals: number;
+  ltv: bigint;
+  liquidationThreshold: bigint;
+  sizeFactor: bigint;
+  sizeThreshold: bigint;
+  maxBonus: bigint;
+  protocolFee: bigint;
+}
+
+/** An asset's debt clock, as published by `InterestAccrued` (lastAccrual = its `timestamp`). */
+export interface InterestClock {
+  borrowIndex: bigint;
+  ratePerSecond: bigint;
+  lastAccrual: bigint;
+}
+
+export interface AssetRiskInfo {
+  config: AssetRiskConfig;
+  clock: InterestClock;
+}
+
+/** One position: `amount` is the collateral balance, or the debt's shares when `isDebt`. */
+export interface AccountPosition {
+  isDebt: boolean;
+  amount: bigint;
+}
+
+/** asset id -> position (an asset is never both a collateral and a debt of one account). */
+export type AccountPositions = ReadonlyMap<number, AccountPosition>;
+/** asset id -> risk config and interest clock. */
+export type AssetRiskBook = ReadonlyMap<number, AssetRiskInfo>;
+/** asset id -> USD WAD price of one whole token. */
+export type Prices = ReadonlyMap<number, bigint>;
+
+/** The vault's AccountHealth struct. */
+export interface AccountHealth {
+  collateralValue: bigint;
+  weightedCollateral: bigint;
+  initialMarginValue: bigint;
+  debtValue: bigint;
+  healthFactor: bigint;
+}
+
+/** Health with every price and amount it used (amounts: collateral balance, or debt owed), by asset id. */
+export interface HealthContext {
+  health: AccountHealth;
+  prices: Map<number, bigint>;
+  amounts: Map<number, bigint>;
+}
+
+/** The liquidation parameters of GlobalParams. */
+export interface LiquidationGlobals {
+  minBonus: bigint;
+  targetHealth: bigint;
+  minLeftover: bigint;
+}
+
+/** The vault's LiquidationPreview struct. */
+export interface LiquidationPreview {
+  repaid: bigint;
+  seized: bigint;
+  toLiquidator: bigint;
+  fee: bigint;
+  bonus: bigint;
+  healthBefore: bigint;
+  healthAfter: bigint;
+  badDebt: boolean;
+}
+
+/** The reverts of the account-level part of `_plan`, named after the vault's errors without `Vault_`. */
+export type LiquidationError =
+  | { error: "NoSuchPosition"; asset: number }
+  | { error: "NotLiquidatable"; healthFactor: bigint }
+  | { error: "ZeroRepay" }
+  | { error: "MustNotLeaveDust"; debtLeftValue: bigint; collateralLeftValue: bigint; minLeftover: bigint };
+
+export type LiquidationErrorName = LiquidationError["error"];
+
+export type PreviewResult = { ok: true; preview: LiquidationPreview } | ({ ok: false } & LiquidationError);
+
+function need<V>(map: ReadonlyMap<number, V>, asset: number, what: string): V {
+  const v = map.get(asset);
+  if (v === undefined) throw new Error(`accountHealth: no ${what} for asset ${asset}`);
+  return v;
+}
+
+/** 10^decimals. */
+export function unitOf(config: AssetRiskConfig): bigint {
+  return 10n ** BigInt(config.decimals);
+}
+
+/** `_borrowIndexNow` at `timestamp`: borrowIndexAt(index, rate, timestamp - lastAccrual). */
+export function borrowIndexNow(clock: InterestClock, timestamp: bigint): bigint {
+  return borrowIndexAt(clock.borrowIndex, clock.ratePerSecond, timestamp - clock.lastAccrual);
+}
+
+/** What a debt of `shares` owes at `timestamp`, rounded up (the `amount` of the vault's `positions`). */
+export function debtAt(shares: bigint, clock: InterestClock, timestamp: bigint): bigint {
+  return debtUp(shares, borrowIndexNow(clock, timestamp));
+}
+
+/** `_healthContext`: health of an account with interest accrued to `timestamp`. */
+export function healthContext(
+  positions: AccountPositions,
+  assets: AssetRiskBook,
+  prices: Prices,
+  timestamp: bigint,
+): HealthContext {
+  const health: AccountHealth = {
+    collateralValue: 0n,
+    weightedCollateral: 0n,
+    initialMarginValue: 0n,
+    debtValue: 0n,
+    healthFactor: 0n,
+  };
+  const usedPrices = new Map<number, bigint>();
+  const amounts = new Map<number, bigint>();
+  for (const [asset, pos] of positions) {
+    const { config, clock } = need(assets, asset, "asset config");
+    const p = need(prices, asset, "price");
+    usedPrices.set(asset, p);
+    const unit = unitOf(config);
+    let amount = pos.amount;
+    if (pos.isDebt) {
+      amount = debtAt(amount, clock, timestamp);
+      health.debtValue += valueUp(amount, p, unit);
+    } else {
+      const v = valueDown(amount, p, unit);
+      const lt = config.liquidationThreshold; // _effectiveLt: no groups or ramps yet
+      health.collateralValue += v;
+      health.weightedCollateral += weightedDown(v, lt, config.sizeThreshold, config.sizeFactor);
+      health.initialMarginValue += weightedDown(v, config.ltv, config.sizeThreshold, config.sizeFactor);
+    }
+    amounts.set(asset, amount);
+  }
+  health.healthFactor = healthFactorDown(health.weightedCollateral, health.debtValue);
+  return { health, prices: usedPrices, amounts };
+}
+
+/** The vault's `accountHealth` view at `timestamp`. */
+export function accountHealth(
+  positions: AccountPositions,
+  assets: AssetRiskBook,
+  prices: Prices,
+  timestamp: bigint,
+): AccountHealth {
+  return healthContext(positions, assets, prices, timestamp).health;
+}
+
+/** `_pairIndices`: the first missing (or wrong-kind) position of the pair, or undefined. */
+export function missingPairPosition(
+  positions: AccountPositions,
+  debtAsset: number,
+  collateralAsset: number,
+): number | undefined {
+  if (positions.get(debtAsset)?.isDebt !== true) return debtAsset;
+  if (positions.get(collateralAsset)?.isDebt !== false) return collateralAsset;
+  return undefined;
+}
+
+/** `_liquidationInput`: the HealthMath input for liquidating `debtAsset` against `collateralAsset`. */
+export function liquidationInput(
+  h: HealthContext,
+  debtAsset: number,
+  collateralAsset: number,
+  assets: AssetRiskBook,
+  globals: LiquidationGlobals,
+): LiquidationInput {
+  const d = need(assets, debtAsset, "asset config").config;
+  const c = need(assets, collateralAsset, "asset config").config;
+  return {
+    weighted: h.health.weightedCollateral,
+    debtValue: h.health.debtValue,
+    debtBalance: need(h.amounts, debtAsset, "debt position"),
+    debtPrice: need(h.prices, debtAsset, "price"),
+    debtUnit: unitOf(d),
+    collateralBalance: need(h.amounts, collateralAsset, "collateral position"),
+    collateralPrice: need(h.prices, collateralAsset, "price"),
+    collateralUnit: unitOf(c),
+    lt: c.liquidationThreshold,
+    maxBonus: c.maxBonus,
+    minBonus: globals.minBonus,
+    targetHealth: globals.targetHealth,
+    minLeftover: globals.minLeftover,
+  };
+}
+
+/** What `_planAmounts` settles: the amounts, or its revert. */
+export type PlanAmounts =
+  | { ok: true; repaid: bigint; seized: bigint; fee: bigint; toLiquidator: bigint; bonus: bigint }
+  | ({ ok: false } & Extract<LiquidationError, { error: "ZeroRepay" | "MustNotLeaveDust" }>);
+
+/** `_planAmounts`: the repay and seize for `repayAmount` (capped at the maximum), and the protocol fee. */
+export function planAmounts(li: LiquidationInput, repayAmount: bigint, feeBps: bigint): PlanAmounts {
+  const m = maxLiquidation(li);
+  const { repay: repaid, seized, ok } = liquidationFor(li, m, repayAmount);
+  if (repaid === 0n) return { ok: false, error: "ZeroRepay" };
+  if (!ok) {
+    return {
+      ok: false,
+      error: "MustNotLeaveDust",
+      debtLeftValue: valueUp(li.debtBalance - repaid, li.debtPrice, li.debtUnit),
+      collateralLeftValue: valueDown(li.collateralBalance - seized, li.collateralPrice, li.collateralUnit),
+      minLeftover: li.minLeftover,
+    };
+  }
+  const fee = protocolFeeUp(seized, m.bonus, feeBps);
+  return { ok: true, repaid, seized, fee, toLiquidator: seized - fee, bonus: m.bonus };
+}
+
+/**
+ * `_healthAfter`: health after the liquidation and before any bad-debt write-off, replacing the two
+ * positions' contributions. The debt left uses the shares actually left, `shares - floor(repaid * WAD /
+ * index)` (0 when all of the debt is repaid).
+ */
+export function healthAfter(
+  h: HealthContext,
+  li: LiquidationInput,
+  debtShares: bigint,
+  debtClock: InterestClock,
+  collateralConfig: AssetRiskConfig,
+  repaid: bigint,
+  seized: bigint,
+  timestamp: bigint,
+): bigint {
+  const c = collateralConfig;
+  const vBefore = valueDown(li.collateralBalance, li.collateralPrice, li.collateralUnit);
+  const vAfter = valueDown(li.collateralBalance - seized, li.collateralPrice, li.collateralUnit);
+  const w =
+    h.health.weightedCollateral -
+    weightedDown(vBefore, li.lt, c.sizeThreshold, c.sizeFactor) +
+    weightedDown(vAfter, li.lt, c.sizeThreshold, c.sizeFactor);
+  let debtAfter = 0n;
+  if (repaid !== li.debtBalance) {
+    const index = borrowIndexNow(debtClock, timestamp);
+    debtAfter = debtUp(debtShares - mulDivDown(repaid, WAD, index), index);
+  }
+  const d =
+    h.health.debtValue -
+    valueUp(li.debtBalance, li.debtPrice, li.debtUnit) +
+    valueUp(debtAfter, li.debtPrice, li.debtUnit);
+  return healthFactorDown(w, d);
+}
+
+export interface PreviewLiquidationArgs {
+  positions: AccountPositions;
+  assets: AssetRiskBook;
+  prices: Prices;
+  globals: LiquidationGlobals;
+  timestamp: bigint;
+  debtAsset: number;
+  collateralAsset: number;
+  repayAmount: bigint;
+}
+
+/**
+ * The vault's `previewLiquidation` for the account-level checks of `_plan` (pair, health, amounts,
+ * health after) and the preview's badDebt flag: seizing all of the account's only collateral while
+ * some debt remains.
+ */
+export function previewLiquidation(a: PreviewLiquidationArgs): PreviewResult {
+  const missing = missingPairPosition(a.positions, a.debtAsset, a.collateralAsset);
+  if (missing !== undefined) return { ok: false, error: "NoSuchPosition", asset: missing };
+  const h = healthContext(a.positions, a.assets, a.prices, a.timestamp);
+  const healthBefore = h.health.healthFactor;
+  if (healthBefore >= WAD) return { ok: false, error: "NotLiquidatable", healthFactor: healthBefore };
+  const li = liquidationInput(h, a.debtAsset, a.collateralAsset, a.assets, a.globals);
+  const debt = need(a.assets, a.debtAsset, "asset config");
+  const coll = need(a.assets, a.collateralAsset, "asset config");
+  const plan = planAmounts(li, a.repayAmount, coll.config.protocolFee);
+  if (!plan.ok) return plan;
+  const debtShares = need(a.positions, a.debtAsset, "debt position").amount;
+  const after = healthAfter(h, li, debtShares, debt.clock, coll.config, plan.repaid, plan.seized, a.timestamp);
+  let onlyCollateralIs = true;
+  let onlyDebtIs = true;
+  for (const [asset, pos] of a.positions) {
+    if (!pos.isDebt && asset !== a.collateralAsset) onlyCollateralIs = false;
+    if (pos.isDebt && asset !== a.debtAsset) onlyDebtIs = false;
+  }
+  const badDebt =
+    plan.seized === li.collateralBalance && onlyCollateralIs && !(plan.repaid === li.debtBalance && onlyDebtIs);
+  return {
+    ok: true,
+    preview: {
+      repaid: plan.repaid,
+      seized: plan.seized,
+      toLiquidator: plan.toLiquidator,
+      fee: plan.fee,
+      bonus: plan.bonus,
+      healthBefore,
+      healthAfter: after,
+      badDebt,
+    },
+  };
+}
