@@ -184,6 +184,9 @@ interface IVaultTypes {
     event GroupThresholdChanged(
         uint8 indexed group, uint256 oldThreshold, uint256 newThreshold, uint256 rampEnd, uint256 rampDuration
     );
+    /// @notice The risk steward moved an asset's threshold (its cooldown runs from `timestamp`); the change
+    /// itself is in the LiquidationThresholdChanged emitted with it.
+    event StewardThresholdUpdated(uint8 indexed asset, uint256 newThreshold, uint256 timestamp);
     /// @notice The risk steward's bounds after a change.
     event StewardParamsSet(StewardParams params);
     /// @notice A sub-account entered a correlated group.

@@ -264,6 +264,7 @@ contract VaultExtension is VaultBase, IVaultAdmin {
         _validateWeights(c.ltv, newThreshold, ltNow, c.maxBonus);
         c.stewardUpdatedAt = uint40(block.timestamp);
         _setAssetThreshold(asset, c, ltNow, newThreshold);
+        emit StewardThresholdUpdated(asset, newThreshold, block.timestamp);
     }
 
     function _setRateModel(uint8 asset, RateModel memory m) internal {

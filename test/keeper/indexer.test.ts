@@ -181,6 +181,10 @@ describe("Indexer: events are rich enough to rebuild every account from logs alo
             decimals: a.decimals,
             feedDecimals: a.feedDecimals,
             ...a.params,
+            ltRampFrom: Number(a.ltRampFrom),
+            rampEnd: Number(a.rampEnd),
+            rampDuration: Number(a.rampDuration),
+            stewardUpdatedAt: Number(a.stewardUpdatedAt),
             token: a.token.toLowerCase(),
             rateModel: a.rateModel,
           },
@@ -390,7 +394,8 @@ describe("Indexer: events are rich enough to rebuild every account from logs alo
       const { logs } = await rebuild();
       const last = logs.slice(-8).map((l) => l.eventName);
       assert.equal(last.filter((n) => n === "BadDebt").length, 2, `two write-offs: ${last.join(",")}`);
-      assert.equal(last.at(-1), "Liquidated");
+      // the liquidation's burn is logged before the write-off of what it left
+      assert.ok(last.indexOf("Liquidated") >= 0 && last.indexOf("Liquidated") < last.indexOf("BadDebt"), last.join(","));
     }
 
     // Stage B: WBTC recovers, WETH and LINK fall: erin (2x2) and bob/0 (size tier) are underwater.

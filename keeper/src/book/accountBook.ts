@@ -29,6 +29,8 @@ import type { VaultAbi } from "../chain/abi.ts";
 import { accrue, debtUp, supplyDown } from "../math/interestMath.ts";
 import { toWad } from "../math/priceMath.ts";
 import {
+  type GroupContext,
+  type GroupRisk,
   accountHealth,
   borrowIndexNow,
   previewLiquidation,
@@ -67,6 +69,12 @@ export interface BookAsset {
   feedDecimals: number;
   params: AssetParams;
   rateModel: RateModel;
+  /** ramp of the liquidation threshold (target in params.liquidationThreshold), as LiquidationThresholdChanged sets it */
+  ltRampFrom: bigint;
+  rampEnd: bigint;
+  rampDuration: bigint;
+  /** when the steward last moved the threshold (its cooldown clock) */
+  stewardUpdatedAt: bigint;
   borrowIndex: bigint;
   ratePerSecond: bigint;
   lastAccrual: bigint;
@@ -99,6 +107,8 @@ export interface BookAccount {
   subId: number;
   /** asset id -> collateral balance or debt shares; never holds a zero amount. */
   positions: Map<number, AccountPosition>;
+  /** the correlated group the account is in (0: none) */
+  group: number;
   /** Block timestamp of the owner's last passed margin check (the vault's `checkedAt`; 0: never). */
   checkedAt: bigint;
   /** False once a check was applied from a log whose timestamp the book could not learn. */
@@ -131,8 +141,18 @@ export class BookError extends Error {
 const lower = (a: string): string => a.toLowerCase();
 const accountKey = (owner: string, subId: number): string => `${lower(owner)}/${subId}`;
 
+/** The ramp fields a threshold-change event leaves in storage: none when it applied at once. */
+function rampFromEvent(e: { newThreshold: bigint; oldThreshold: bigint; rampEnd: bigint; rampDuration: bigint }) {
+  return e.rampDuration === 0n
+    ? { ltRampFrom: e.newThreshold, rampEnd: 0n, rampDuration: 0n }
+    : { ltRampFrom: e.oldThreshold, rampEnd: e.rampEnd, rampDuration: e.rampDuration };
+}
+
 export class AccountBook {
   readonly assets = new Map<number, BookAsset>();
+  readonly groups = new Map<number, GroupRisk>();
+  stewardParams: { maxThresholdStep: number; cooldown: number } | undefined;
+
   readonly accounts = new Map<string, BookAccount>();
   /** asset id -> lender (lower-case) -> supply shares; never holds zero. */
   readonly supplyShares = new Map<number, Map<string, bigint>>();
@@ -188,6 +208,10 @@ export class AccountBook {
             borrowCap: 0n,
           },
           rateModel: { baseRate: 0n, slope1: 0n, slope2: 0n, kink: 0n },
+          ltRampFrom: 0n,
+          rampEnd: 0n,
+          rampDuration: 0n,
+          stewardUpdatedAt: 0n,
           borrowIndex: 10n ** 18n,
           ratePerSecond: 0n,
           // Not in the event: the listing block's timestamp when the log has it. Until the first
@@ -202,8 +226,53 @@ export class AccountBook {
         });
         return;
       }
-      case "AssetParamsSet":
-        this.asset(log.args.asset).params = { ...log.args.params };
+      case "AssetParamsSet": {
+        // the threshold's target and ramp come from the LiquidationThresholdChanged that follows
+        const a = this.asset(log.args.asset);
+        a.params = { ...log.args.params, liquidationThreshold: a.params.liquidationThreshold };
+        return;
+      }
+      case "LiquidationThresholdChanged": {
+        const a = this.asset(log.args.asset);
+        const ramp = rampFromEvent(log.args);
+        a.params = { ...a.params, liquidationThreshold: Number(log.args.newThreshold) };
+        a.ltRampFrom = ramp.ltRampFrom;
+        a.rampEnd = ramp.rampEnd;
+        a.rampDuration = ramp.rampDuration;
+        return;
+      }
+      case "RiskGroupSet": {
+        const prev = this.groups.get(log.args.group);
+        this.groups.set(log.args.group, {
+          ltv: BigInt(log.args.params.ltv),
+          liquidationThreshold: prev?.liquidationThreshold ?? BigInt(log.args.params.liquidationThreshold),
+          ltRampFrom: prev?.ltRampFrom ?? 0n,
+          rampEnd: prev?.rampEnd ?? 0n,
+          rampDuration: prev?.rampDuration ?? 0n,
+          maxBonus: log.args.params.maxBonus,
+          assets: log.args.assets,
+        });
+        return;
+      }
+      case "GroupThresholdChanged": {
+        const g = this.groups.get(log.args.group);
+        if (!g) throw new BookError(`GroupThresholdChanged for unknown group ${log.args.group}`);
+        this.groups.set(log.args.group, { ...g, liquidationThreshold: log.args.newThreshold, ...rampFromEvent(log.args) });
+        return;
+      }
+      case "StewardThresholdUpdated":
+        this.asset(log.args.asset).stewardUpdatedAt = log.args.timestamp;
+        return;
+      case "StewardParamsSet":
+        this.stewardParams = { ...log.args.params };
+        return;
+      case "GroupEntered":
+        this.accountFor(log.args.owner, log.args.subId).group = log.args.group;
+        this.stampCheck(log.args.owner, log.args.subId, timestamp);
+        return;
+      case "GroupLeft":
+        this.accountFor(log.args.owner, log.args.subId).group = 0;
+        this.stampCheck(log.args.owner, log.args.subId, timestamp);
         return;
       case "RateModelSet":
         this.asset(log.args.asset).rateModel = { ...log.args.model };
@@ -396,6 +465,9 @@ export class AccountBook {
           decimals: a.decimals,
           ltv: BigInt(a.params.ltv),
           liquidationThreshold: BigInt(a.params.liquidationThreshold),
+          ltRampFrom: a.ltRampFrom,
+          rampEnd: a.rampEnd,
+          rampDuration: a.rampDuration,
           sizeFactor: BigInt(a.params.sizeFactor),
           sizeThreshold: a.params.sizeThreshold,
           maxBonus: a.params.maxBonus,
@@ -441,7 +513,7 @@ export class AccountBook {
   /** The vault's `accountHealth` view at `timestamp` with these prices. */
   health(owner: Address, subId: number, prices: Prices, timestamp: bigint): AccountHealth {
     const acc = this.account(owner, subId);
-    return accountHealth(acc?.positions ?? new Map(), this.riskBook(), prices, timestamp);
+    return accountHealth(acc?.positions ?? new Map(), this.riskBook(), prices, timestamp, this.groupContext(acc));
   }
 
   /** The vault's `assetState` view at `timestamp`: interest accrued virtually from the stored state. */
@@ -512,7 +584,13 @@ export class AccountBook {
       debtAsset,
       collateralAsset,
       repayAmount,
+      account: this.groupContext(acc),
     });
+  }
+
+  /** The account's group and the book's groups, for the pure health functions. */
+  groupContext(acc: BookAccount | undefined): GroupContext {
+    return { group: acc?.group ?? 0, groups: this.groups };
   }
 
   /** Every account with at least one position. */
@@ -532,7 +610,7 @@ export class AccountBook {
     const key = accountKey(owner, subId);
     let acc = this.accounts.get(key);
     if (!acc) {
-      acc = { owner, subId, positions: new Map(), checkedAt: 0n, checkedAtKnown: true };
+      acc = { owner, subId, group: 0, positions: new Map(), checkedAt: 0n, checkedAtKnown: true };
       this.accounts.set(key, acc);
     }
     return acc;

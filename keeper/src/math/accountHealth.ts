@@ -20,16 +20,51 @@ import {
   type LiquidationInput,
 } from "./healthMath.ts";
 import { borrowIndexAt, debtUp } from "./interestMath.ts";
+import { thresholdAt } from "./rampMath.ts";
 
 /** The part of an asset's configuration that health and liquidation read (bps fields in bps, bonus in WAD). */
 export interface AssetRiskConfig {
   decimals: number;
   ltv: bigint;
+  /** the target of a ramp in progress (see rampMath.thresholdAt) */
   liquidationThreshold: bigint;
+  ltRampFrom: bigint;
+  rampEnd: bigint;
+  rampDuration: bigint;
   sizeFactor: bigint;
   sizeThreshold: bigint;
   maxBonus: bigint;
   protocolFee: bigint;
+}
+
+/** A correlated group as the vault stores it (RiskGroup): weights, threshold ramp, member bitmap. */
+export interface GroupRisk {
+  ltv: bigint;
+  liquidationThreshold: bigint;
+  ltRampFrom: bigint;
+  rampEnd: bigint;
+  rampDuration: bigint;
+  maxBonus: bigint;
+  /** bit i set: asset i is a member */
+  assets: bigint;
+}
+
+/** group id -> group. */
+export type RiskGroups = ReadonlyMap<number, GroupRisk>;
+
+/** The account's correlated group (0: none) and the groups it may refer to. */
+export interface GroupContext {
+  group: number;
+  groups: RiskGroups;
+}
+
+export const NO_GROUP: GroupContext = { group: 0, groups: new Map() };
+
+/** The weights health uses for one asset: ltv, the liquidation threshold in force, the bonus cap. */
+export interface EffectiveWeights {
+  ltv: bigint;
+  lt: bigint;
+  maxBonus: bigint;
 }
 
 /** An asset's debt clock, as published by `InterestAccrued` (lastAccrual = its `timestamp`). */
@@ -71,6 +106,8 @@ export interface HealthContext {
   health: AccountHealth;
   prices: Map<number, bigint>;
   amounts: Map<number, bigint>;
+  /** the effective weights of each collateral */
+  weights: Map<number, EffectiveWeights>;
 }
 
 /** The liquidation parameters of GlobalParams. */
@@ -124,12 +161,34 @@ export function debtAt(shares: bigint, clock: InterestClock, timestamp: bigint):
   return debtUp(shares, borrowIndexNow(clock, timestamp));
 }
 
-/** `_healthContext`: health of an account with interest accrued to `timestamp`. */
+/**
+ * `_effectiveWeights`: the group's weights when the account is in a group that has the asset, else the
+ * asset's own; thresholds ramped to `timestamp`.
+ */
+export function effectiveWeights(
+  asset: number,
+  config: AssetRiskConfig,
+  account: GroupContext,
+  timestamp: bigint,
+): EffectiveWeights {
+  if (account.group !== 0) {
+    const g = account.groups.get(account.group);
+    if (g !== undefined && ((g.assets >> BigInt(asset)) & 1n) === 1n) {
+      const lt = thresholdAt(g.liquidationThreshold, g.ltRampFrom, g.rampEnd, g.rampDuration, timestamp);
+      return { ltv: g.ltv, lt, maxBonus: g.maxBonus };
+    }
+  }
+  const lt = thresholdAt(config.liquidationThreshold, config.ltRampFrom, config.rampEnd, config.rampDuration, timestamp);
+  return { ltv: config.ltv, lt, maxBonus: config.maxBonus };
+}
+
+/** `_healthContext`: health of an account with interest accrued and thresholds ramped to `timestamp`. */
 export function healthContext(
   positions: AccountPositions,
   assets: AssetRiskBook,
   prices: Prices,
   timestamp: bigint,
+  account: GroupContext = NO_GROUP,
 ): HealthContext {
   const health: AccountHealth = {
     collateralValue: 0n,
@@ -140,6 +199,7 @@ export function healthContext(
   };
   const usedPrices = new Map<number, bigint>();
   const amounts = new Map<number, bigint>();
+  const weights = new Map<number, EffectiveWeights>();
   for (const [asset, pos] of positions) {
     const { config, clock } = need(assets, asset, "asset config");
     const p = need(prices, asset, "price");
@@ -151,15 +211,16 @@ export function healthContext(
       health.debtValue += valueUp(amount, p, unit);
     } else {
       const v = valueDown(amount, p, unit);
-      const lt = config.liquidationThreshold; // _effectiveLt: no groups or ramps yet
+      const w = effectiveWeights(asset, config, account, timestamp);
+      weights.set(asset, w);
       health.collateralValue += v;
-      health.weightedCollateral += weightedDown(v, lt, config.sizeThreshold, config.sizeFactor);
-      health.initialMarginValue += weightedDown(v, config.ltv, config.sizeThreshold, config.sizeFactor);
+      health.weightedCollateral += weightedDown(v, w.lt, config.sizeThreshold, config.sizeFactor);
+      health.initialMarginValue += weightedDown(v, w.ltv, config.sizeThreshold, config.sizeFactor);
     }
     amounts.set(asset, amount);
   }
   health.healthFactor = healthFactorDown(health.weightedCollateral, health.debtValue);
-  return { health, prices: usedPrices, amounts };
+  return { health, prices: usedPrices, amounts, weights };
 }
 
 /** The vault's `accountHealth` view at `timestamp`. */
@@ -168,8 +229,9 @@ export function accountHealth(
   assets: AssetRiskBook,
   prices: Prices,
   timestamp: bigint,
+  account: GroupContext = NO_GROUP,
 ): AccountHealth {
-  return healthContext(positions, assets, prices, timestamp).health;
+  return healthContext(positions, assets, prices, timestamp, account).health;
 }
 
 /** `_pairIndices`: the first missing (or wrong-kind) position of the pair, or undefined. */
@@ -193,6 +255,7 @@ export function liquidationInput(
 ): LiquidationInput {
   const d = need(assets, debtAsset, "asset config").config;
   const c = need(assets, collateralAsset, "asset config").config;
+  const w = need(h.weights, collateralAsset, "collateral position");
   return {
     weighted: h.health.weightedCollateral,
     debtValue: h.health.debtValue,
@@ -202,8 +265,8 @@ export function liquidationInput(
     collateralBalance: need(h.amounts, collateralAsset, "collateral position"),
     collateralPrice: need(h.prices, collateralAsset, "price"),
     collateralUnit: unitOf(c),
-    lt: c.liquidationThreshold,
-    maxBonus: c.maxBonus,
+    lt: w.lt,
+    maxBonus: w.maxBonus,
     minBonus: globals.minBonus,
     targetHealth: globals.targetHealth,
     minLeftover: globals.minLeftover,
@@ -276,6 +339,8 @@ export interface PreviewLiquidationArgs {
   debtAsset: number;
   collateralAsset: number;
   repayAmount: bigint;
+  /** the account's group (default: none) */
+  account?: GroupContext;
 }
 
 /**
@@ -286,7 +351,7 @@ export interface PreviewLiquidationArgs {
 export function previewLiquidation(a: PreviewLiquidationArgs): PreviewResult {
   const missing = missingPairPosition(a.positions, a.debtAsset, a.collateralAsset);
   if (missing !== undefined) return { ok: false, error: "NoSuchPosition", asset: missing };
-  const h = healthContext(a.positions, a.assets, a.prices, a.timestamp);
+  const h = healthContext(a.positions, a.assets, a.prices, a.timestamp, a.account ?? NO_GROUP);
   const healthBefore = h.health.healthFactor;
   if (healthBefore >= WAD) return { ok: false, error: "NotLiquidatable", healthFactor: healthBefore };
   const li = liquidationInput(h, a.debtAsset, a.collateralAsset, a.assets, a.globals);
