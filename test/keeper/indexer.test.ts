@@ -33,7 +33,7 @@ import {
 } from "../fixtures/vaultFixture.ts";
 import { aggregatorEventsAbi, vaultAbi } from "../../keeper/src/chain/abi.ts";
 import { AccountBook, type BookPreviewResult } from "../../keeper/src/book/accountBook.ts";
-import { FeedBook } from "../../keeper/src/book/feedBook.ts";
+import { bookFromChain } from "./bookFromChain.ts";
 import { healthContext, liquidationInput } from "../../keeper/src/math/accountHealth.ts";
 import { maxLiquidation, repayForSeizeUp } from "../../keeper/src/math/healthMath.ts";
 import { mulDivDown } from "../../keeper/src/math/fullMath.ts";
@@ -143,17 +143,8 @@ describe("Indexer: events are rich enough to rebuild every account from logs alo
     // --------------------------------------------------------------- the checkpoint: rebuild and compare
     let checkpoints = 0;
     async function rebuild() {
-      const head = await publicClient.getBlock();
-      const raw = await publicClient.getLogs({ address: vault.address, fromBlock: 0n, toBlock: head.number });
-      const logs = parseEventLogs({ abi: vaultAbi, logs: raw, strict: true });
-      assert.equal(logs.length, raw.length, "every vault log decodes with the IVault ABI");
-      const book = new AccountBook().applyAll(logs);
-      const feedAddresses = [...book.assets.values()].map((a) => a.feed);
-      const feedRaw = await publicClient.getLogs({ address: feedAddresses, fromBlock: 0n, toBlock: head.number });
-      const feedLogs = parseEventLogs({ abi: aggregatorEventsAbi, logs: feedRaw, strict: true });
-      const feedBook = new FeedBook().applyAll(feedLogs);
-      const prices = book.pricesFromAnswers(feedBook.answers());
-      return { book, prices, ts: head.timestamp, logs };
+      const r = await bookFromChain(publicClient, vault.address);
+      return { book: r.book, prices: r.prices, ts: r.timestamp, logs: r.logs };
     }
 
     async function checkpoint(label: string) {
