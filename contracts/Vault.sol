@@ -392,6 +392,10 @@ contract Vault is VaultBase, IVaultActions, IERC3156FlashLender {
         _pullExactFrom(token, address(receiver), amount + fee);
         s.cash += uint128(amount + fee);
         s.reserves += uint128(fee);
+        // Anything the callback did fixed this asset's rate with the loan out of `cash`: fix it again now that
+        // the loan is back, or one flash loan could leave the rate at its maximum until the next touch.
+        _accrue(asset);
+        _syncRate(asset);
         emit FlashLoan(address(receiver), asset, amount, fee);
         return true;
     }

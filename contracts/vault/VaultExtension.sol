@@ -86,7 +86,10 @@ contract VaultExtension is VaultBase, IVaultAdmin {
     /// @notice Replace an asset's risk parameters (risk admin). Emits every value.
     function setAssetParams(uint8 asset, AssetParams calldata params) external onlyRole(RISK_ADMIN_ROLE) {
         _config(asset);
+        // interest up to now is split at the old reserve factor
+        _accrue(asset);
         _setAssetParams(asset, params);
+        _syncRate(asset);
     }
 
     /// @notice Replace an asset's rate model (risk admin); interest accrues at the old rate up to now.

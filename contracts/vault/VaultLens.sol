@@ -177,7 +177,8 @@ contract VaultLens is VaultBase, IVaultViews {
     /// @inheritdoc IVaultViews
     function price(uint8 asset) external view returns (uint256 priceWad, uint256 updatedAt, uint256 age) {
         (priceWad, updatedAt) = _price(asset);
-        age = block.timestamp - updatedAt;
+        // a round dated ahead of the block (clock skew) is accepted as fresh: age 0
+        age = updatedAt >= block.timestamp ? 0 : block.timestamp - updatedAt;
     }
 
 }

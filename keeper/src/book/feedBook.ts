@@ -27,6 +27,13 @@ export class FeedBook {
     if (prev === undefined || roundId >= prev.roundId) this.latest.set(feed, { roundId, answer: current, updatedAt });
   }
 
+  /** Start a feed from a read of its latest round (its last update may predate the logs scanned). */
+  seed(feed: Address, round: FeedRound): void {
+    const key = feed.toLowerCase();
+    const prev = this.latest.get(key);
+    if (prev === undefined || round.roundId >= prev.roundId) this.latest.set(key, round);
+  }
+
   applyAll(logs: Iterable<AggregatorLog>): this {
     for (const log of logs) this.apply(log);
     return this;

@@ -1,0 +1,46 @@
+/** The keeper's viem clients: HTTP for reads and sends, WebSocket (optional) for subscriptions. */
+import {
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  webSocket,
+  type Account,
+  type Chain,
+  type PublicClient,
+  type WalletClient,
+  type Transport,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import type { KeeperConfig } from "../config/schema.ts";
+
+export interface KeeperClients {
+  chain: Chain;
+  publicClient: PublicClient<Transport, Chain>;
+  /** subscriptions (new heads, feed and vault logs); undefined: poll over HTTP */
+  wsClient: PublicClient<Transport, Chain> | undefined;
+  account: Account | undefined;
+  walletClient: WalletClient<Transport, Chain, Account> | undefined;
+}
+
+/** A chain definition for whatever chain the RPC serves (the keeper is chain-agnostic). */
+export function chainFor(chainId: number, rpcUrl: string): Chain {
+  return defineChain({
+    id: chainId,
+    name: `chain-${chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+}
+
+export function makeClients(cfg: KeeperConfig, chainId: number): KeeperClients {
+  const chain = chainFor(chainId, cfg.rpcUrl);
+  const transport = http(cfg.rpcUrl, { timeout: 15_000, retryCount: 2 });
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: cfg.pollMs });
+  const wsClient = cfg.wsUrl
+    ? createPublicClient({ chain, transport: webSocket(cfg.wsUrl, { retryCount: 5 }), pollingInterval: cfg.pollMs })
+    : undefined;
+  const account = cfg.privateKey ? privateKeyToAccount(cfg.privateKey) : undefined;
+  const walletClient = account ? createWalletClient({ chain, account, transport }) : undefined;
+  return { chain, publicClient, wsClient, account, walletClient };
+}
