@@ -173,13 +173,14 @@ contract VaultExtension is VaultBase, IVaultAdmin {
     }
 
     /// @dev ltv < LT <= BPS, minBonus <= maxBonus <= 0.5, and the cap point below 0.975 for every threshold
-    /// the ramp will pass through (the highest is the one in force now).
+    /// in force from now on: the target, and the one in force now when a lowering will ramp from it.
     function _validateWeights(uint256 ltv, uint256 lt, uint256 ltNow, uint256 maxBonus) internal view {
         if (lt > BPS) revert Vault_InvalidParams("liquidationThreshold > 10000");
         if (ltv >= lt) revert Vault_InvalidParams("ltv >= liquidationThreshold");
         if (maxBonus > WAD / 2) revert Vault_InvalidParams("maxBonus > 0.5e18");
         if (maxBonus < _globalParams.minBonus) revert Vault_InvalidParams("maxBonus < minBonus");
-        if (HealthMath.capPointDown(lt > ltNow ? lt : ltNow, maxBonus) > 0.975e18) {
+        uint256 highest = lt < ltNow && _globalParams.rampDuration != 0 ? ltNow : lt;
+        if (HealthMath.capPointDown(highest, maxBonus) > 0.975e18) {
             revert Vault_InvalidParams("LT * (1 + maxBonus) > 0.975");
         }
     }

@@ -303,7 +303,7 @@ describe("Vault admin: setters", () => {
   it("setGlobalParams replaces every value, emits GlobalParamsSet and globalParams() returns them", async () => {
     const f = await networkHelpers.loadFixture(deployVaultNoInterest);
     assert.deepEqual(await f.vault.read.globalParams(), DEFAULT_GLOBAL);
-    const g = { minBonus: 10_000_000_000_000_000n, targetHealth: 1_100_000_000_000_000_000n, minLeftover: 50n * WAD, gracePeriod: 600, flashFee: 9 };
+    const g = { minBonus: 10_000_000_000_000_000n, targetHealth: 1_100_000_000_000_000_000n, minLeftover: 50n * WAD, gracePeriod: 600, flashFee: 9, rampDuration: 3600 };
     await viem.assertions.emitWithArgs(f.vault.write.setGlobalParams([g]), f.vault, "GlobalParamsSet", [g]);
     assert.deepEqual(await f.vault.read.globalParams(), g);
   });

@@ -230,7 +230,7 @@ describe("Vault flash loans: liquidation inside the callback", () => {
   // afterwards. Any action inside the callback that calls _syncRate (liquidate, repay, supply, borrow,
   // accrueInterest) stores a rate computed from the depressed cash, and that inflated rate stays in force
   // (and is published in InterestAccrued) until the asset is touched again.
-  it.skip("after a flash loan whose callback liquidated, the debt asset's rate matches its utilisation (BUG: rate fixed at in-loan cash)", async () => {
+  it("after a flash loan whose callback liquidated, the debt asset's rate matches its utilisation", async () => {
     const f = await networkHelpers.loadFixture(deployVault);
     const { vault, tokens } = f;
     const { A } = who(f);

@@ -644,6 +644,22 @@ describe("Vault liquidation: bad debt", () => {
     );
   });
 
+  it("settleBadDebt reverts Vault_NotBadDebt on a healthy account whose collateral is worth < 1 USD (its owner keeps it)", async () => {
+    const f = await networkHelpers.loadFixture(deployVaultNoInterest);
+    const { vault, alice, carol } = f;
+    const { A } = who(f);
+    // 0.0004 WETH = 0.80 USD against 0.10 USDC: health factor 6.6, collateral under the 1 USD line
+    await vault.write.deposit([A, 0, WETH, eth("0.0004")], { account: alice.account });
+    await vault.write.borrow([A, 0, USDC, usdc("0.1"), A], { account: alice.account });
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      vault.write.settleBadDebt([A, 0], { account: carol.account }),
+      vault,
+      "Vault_NotBadDebt",
+      [A, 0, usdWad("0.8"), usdWad("0.1")],
+    );
+    assert.equal((await vault.read.positions([A, 0])).length, 2);
+  });
+
   it("settleBadDebt reverts Vault_Paused while paused", async () => {
     const f = await networkHelpers.loadFixture(deployVaultNoInterest);
     const { A } = who(f);
