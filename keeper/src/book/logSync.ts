@@ -74,7 +74,7 @@ export class LogSync {
       const to = from + this.logRange - 1n < toBlock ? from + this.logRange - 1n : toBlock;
       const raw = await this.source.getLogs({ address: this.vault, fromBlock: from, toBlock: to });
       out.rpcCalls++;
-      const vaultLogs = parseEventLogs({ abi: vaultAbi, logs: raw, strict: true }) as VaultLog[];
+      const vaultLogs = (parseEventLogs({ abi: vaultAbi, logs: raw, strict: true }) as VaultLog[]).filter((l) => this.isNew(l));
       for (const log of vaultLogs) this.book.apply(log);
       out.vaultLogs.push(...vaultLogs);
 
@@ -101,6 +101,29 @@ export class LogSync {
       this.syncedTo = to;
     }
     return out;
+  }
+
+  /**
+   * Apply logs that arrived live (a WebSocket subscription) ahead of the next `syncTo`: vault logs the book
+   * has not seen (in order), feed rounds newer than the feed book's. Returns those that were new. The next
+   * `syncTo` fetches the same blocks again and skips what was applied here, so a dropped subscription
+   * message is recovered at the next head.
+   */
+  applyLive(raw: Log[]): { vaultLogs: VaultLog[]; feedLogs: AggregatorLog[] } {
+    const vault = this.vault.toLowerCase();
+    const fromVault = raw.filter((l) => l.address.toLowerCase() === vault);
+    const fromFeeds = raw.filter((l) => l.address.toLowerCase() !== vault);
+    const vaultLogs = (parseEventLogs({ abi: vaultAbi, logs: fromVault, strict: true }) as VaultLog[]).filter((l) => this.isNew(l));
+    for (const log of vaultLogs) this.book.apply(log);
+    const feedLogs = parseEventLogs({ abi: aggregatorEventsAbi, logs: fromFeeds, strict: true }) as AggregatorLog[];
+    for (const log of feedLogs) this.feeds.apply(log);
+    return { vaultLogs, feedLogs };
+  }
+
+  /** Whether a vault log comes after the last one the book applied. */
+  private isNew(log: VaultLog): boolean {
+    const c = this.book.cursor;
+    return c === undefined || log.blockNumber > c.blockNumber || (log.blockNumber === c.blockNumber && log.logIndex > c.logIndex);
   }
 
   /** Restore the feeds already seeded (from a checkpoint). */

@@ -48,6 +48,8 @@ export const SETTINGS = {
   maxGasPerTx: { env: "KEEPER_MAX_GAS_PER_TX", flag: "--max-gas", doc: "gas limit ceiling of one liquidation" },
   maxFeeGwei: { env: "KEEPER_MAX_FEE_GWEI", flag: "--max-fee-gwei", doc: "ceiling of maxFeePerGas (gwei)" },
   priorityFeeGwei: { env: "KEEPER_PRIORITY_FEE_GWEI", flag: "--priority-fee-gwei", doc: "maxPriorityFeePerGas (gwei)" },
+  gasTokenAsset: { env: "KEEPER_GAS_TOKEN_ASSET", flag: "--gas-token-asset", doc: "vault asset id priced like the chain's gas token (e.g. WETH), to price gas in USD" },
+  gasTokenUsd: { env: "KEEPER_GAS_TOKEN_USD", flag: "--gas-token-usd", doc: "fixed USD price of the gas token, when no vault asset tracks it" },
   concurrency: { env: "KEEPER_CONCURRENCY", flag: "--concurrency", doc: "liquidations in flight at once" },
   logRange: { env: "KEEPER_LOG_RANGE", flag: "--log-range", doc: "blocks per eth_getLogs request during backfill" },
   pollMs: { env: "KEEPER_POLL_MS", flag: "--poll-ms", doc: "polling interval without WebSocket (ms)" },
@@ -73,6 +75,8 @@ export const configSchema = z.object({
   maxGasPerTx: bigintString("a gas amount").default(1_500_000n),
   maxFeeGwei: z.string().regex(decimalUsd, "expected gwei like 100 or 1.5").default("500").transform(gweiToWei),
   priorityFeeGwei: z.string().regex(decimalUsd, "expected gwei like 2 or 0.1").default("1").transform(gweiToWei),
+  gasTokenAsset: z.coerce.number().int().min(0).max(254).optional(),
+  gasTokenUsd: z.string().regex(decimalUsd, "expected a USD amount like 3000").transform(usdToWad).optional(),
   concurrency: z.coerce.number().int().min(1).max(64).default(4),
   logRange: bigintString("a block count").default(5_000n).refine((v) => v > 0n, "must be positive"),
   pollMs: z.coerce.number().int().min(10).max(600_000).default(1_000),
@@ -81,6 +85,13 @@ export const configSchema = z.object({
 }).superRefine((c, ctx) => {
   if (c.mode === "liquidate" && c.privateKey === undefined) {
     ctx.addIssue({ code: "custom", path: ["privateKey"], message: "required in liquidate mode" });
+  }
+  if (c.mode === "liquidate" && c.gasTokenAsset === undefined && c.gasTokenUsd === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["gasTokenAsset"],
+      message: "liquidate mode prices gas in USD: set KEEPER_GAS_TOKEN_ASSET (a vault asset priced like the gas token) or KEEPER_GAS_TOKEN_USD",
+    });
   }
 });
 
