@@ -118,6 +118,26 @@ describe("Vault correlated groups", () => {
       assert.deepEqual(await vault.read.weightsOf([WETH, 9]), [8000n, 8500n, wad("0.14")]);
     });
 
+    it("with rampDuration 0 only the new threshold's cap point counts (a lowering applies at once)", async () => {
+      const { vault } = await networkHelpers.loadFixture(deployGroups);
+      // G_ETH: 9300 with bonus 0.04; lowered to 8000 with bonus 0.2 (cap point 0.96) in one call, although
+      // 9300 * 1.2 > 0.975: no ramp passes through 9300
+      const params = { ltv: 7500, liquidationThreshold: 8000, maxBonus: wad("0.2") };
+      await vault.write.setRiskGroup([G_ETH, params, [WETH, STETH]]);
+      assert.deepEqual(await vault.read.weightsOf([STETH, G_ETH]), [7500n, 8000n, wad("0.2")]);
+      // the same for an asset: WETH 8250 (bonus 0.075) -> 7000 with bonus 0.3 (cap point 0.91)
+      await vault.write.setAssetParams([WETH, assetParams({ ltv: 6500, liquidationThreshold: 7000, maxBonus: wad("0.3") })]);
+      assert.deepEqual(await vault.read.weightsOf([WETH, 0]), [6500n, 7000n, wad("0.3")]);
+      // with a ramp the threshold in force is checked too
+      await vault.write.setGlobalParams([{ ...DEFAULT_GLOBAL, rampDuration: 60 }]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        vault.write.setAssetParams([USDC, assetParams({ ltv: 6500, liquidationThreshold: 7000, maxBonus: wad("0.3") })]),
+        vault,
+        "Vault_InvalidParams",
+        ["LT * (1 + maxBonus) > 0.975"],
+      );
+    });
+
     it("is for the risk admin only", async () => {
       const { vault, bob } = await networkHelpers.loadFixture(deployGroups);
       await viem.assertions.revertWithCustomErrorWithArgs(

@@ -416,12 +416,9 @@ describe("Vault threshold ramps", () => {
       );
       const t = await nextTimestamp();
       await networkHelpers.time.setNextBlockTimestamp(t);
-      await viem.assertions.emitWithArgs(
-        vault.write.stewardSetLiquidationThreshold([WETH, 8450], c),
-        vault,
-        "LiquidationThresholdChanged",
-        [WETH, 8250n, 8450n, t, 0n],
-      );
+      const hash = await vault.write.stewardSetLiquidationThreshold([WETH, 8450], c);
+      await viem.assertions.emitWithArgs(hash, vault, "LiquidationThresholdChanged", [WETH, 8250n, 8450n, t, 0n]);
+      await viem.assertions.emitWithArgs(hash, vault, "StewardThresholdUpdated", [WETH, 8450n, t]);
       assert.equal((await vault.read.weightsOf([WETH, 0]))[1], 8450n);
       assert.equal((await vault.read.assetConfig([WETH])).stewardUpdatedAt, Number(t));
     });
