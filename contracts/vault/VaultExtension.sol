@@ -169,7 +169,10 @@ contract VaultExtension is VaultBase, IVaultAdmin {
         c.collateralCap = p.collateralCap;
         c.borrowCap = p.borrowCap;
         emit AssetParamsSet(asset, p);
-        _setAssetThreshold(asset, c, ltNow, p.liquidationThreshold);
+        // A call that keeps the threshold's target (changing a cap, a fee...) leaves a ramp in progress alone.
+        if (p.liquidationThreshold != c.liquidationThreshold || c.ltRampFrom == 0) {
+            _setAssetThreshold(asset, c, ltNow, p.liquidationThreshold);
+        }
     }
 
     /// @dev ltv < LT <= BPS, minBonus <= maxBonus <= 0.5, and the cap point below 0.975 for every threshold
@@ -229,9 +232,11 @@ contract VaultExtension is VaultBase, IVaultAdmin {
         _definedGroups |= uint256(1) << group;
         emit RiskGroupSet(group, params, members);
 
+        uint256 lt = params.liquidationThreshold;
+        // a group whose threshold target is unchanged keeps its ramp in progress
+        if (lt == g.liquidationThreshold && g.ltRampFrom != 0) return;
         uint256 duration = _globalParams.rampDuration;
         uint256 end = block.timestamp;
-        uint256 lt = params.liquidationThreshold;
         if (lt < ltNow && duration != 0) {
             end += duration;
             g.ltRampFrom = uint16(ltNow);

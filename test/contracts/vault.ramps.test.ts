@@ -179,9 +179,7 @@ describe("Vault threshold ramps", () => {
       assert.equal(await ltAt(f, t3 + D / 2n, WETH), rampAt(7400n, l3, t3 + D, D, t3 + D / 2n));
     });
 
-    it("re-sending the same target mid-ramp (e.g. to change a cap) restarts the ramp from the value in force", async () => {
-      // Documented consequence of "a lowered LT ramps from the value in force": the threshold in force is
-      // above the target, so any setAssetParams during a ramp starts a new full-length ramp.
+    it("re-sending the same target mid-ramp (e.g. to change a cap) leaves the ramp in progress alone", async () => {
       const f = await networkHelpers.loadFixture(deployRamps);
       const { vault } = f;
       const t0 = await nextTimestamp();
@@ -192,12 +190,14 @@ describe("Vault threshold ramps", () => {
       await viem.assertions.emitWithArgs(
         vault.write.setAssetParams([WETH, { ...wethParams(7250), supplyCap: 10n ** 30n }]),
         vault,
-        "LiquidationThresholdChanged",
-        [WETH, 7750n, 7250n, t1 + D, D],
+        "AssetParamsSet",
+        [WETH, { ...wethParams(7250), supplyCap: 10n ** 30n }],
       );
-      // at the first ramp's end the threshold is not yet 7250
-      assert.equal(await ltAt(f, t0 + D, WETH), rampAt(7250n, 7750n, t1 + D, D, t0 + D));
-      assert.equal(await ltAt(f, t1 + D, WETH), 7250n);
+      // no new LiquidationThresholdChanged: the first ramp still ends at t0 + D
+      const r = await f.publicClient.getContractEvents({ address: vault.address, abi: vault.abi, eventName: "LiquidationThresholdChanged", fromBlock: "latest" });
+      assert.equal(r.length, 0);
+      assert.equal(await ltAt(f, t0 + D / 2n + D / 4n, WETH), rampAt(7250n, 8250n, t0 + D, D, t0 + D / 2n + D / 4n)); // from the fixture's 8250
+      assert.equal(await ltAt(f, t0 + D, WETH), 7250n);
     });
 
     it("with rampDuration 0 a lowering applies at once; changing rampDuration leaves a ramp in progress alone", async () => {

@@ -10,6 +10,7 @@ import {
   type PublicClient,
   type WalletClient,
   type Transport,
+  type WebSocketTransport,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { KeeperConfig } from "../config/schema.ts";
@@ -18,7 +19,7 @@ export interface KeeperClients {
   chain: Chain;
   publicClient: PublicClient<Transport, Chain>;
   /** subscriptions (new heads, feed and vault logs); undefined: poll over HTTP */
-  wsClient: PublicClient<Transport, Chain> | undefined;
+  wsClient: PublicClient<WebSocketTransport, Chain> | undefined;
   account: Account | undefined;
   walletClient: WalletClient<Transport, Chain, Account> | undefined;
 }

@@ -1,0 +1,248 @@
+/**
+ * `keeper run`: the live loop. The books are opened (checkpoint + backfill), then kept current from a
+ * WebSocket log subscription on the vault and every feed (or HTTP polling without one). An oracle log is
+ * the trigger: the reaction engine finds the accounts whose liquidation price was crossed, checks them
+ * exactly with the twin at the next block's timestamp, the planner prices each liquidation in bigint, and
+ * the executor simulates and sends. Every new head reconciles the logs (a dropped WebSocket message is
+ * recovered), sweeps the whole book (interest drift, stale levels), lets the executor replace stuck
+ * transactions, and checkpoints.
+ */
+import type { Address, Log } from "viem";
+import type { Logger } from "pino";
+import type { KeeperConfig } from "../config/schema.ts";
+import type { OpenBook } from "../book/openBook.ts";
+import type { AccountBook, VaultLog } from "../book/accountBook.ts";
+import type { AggregatorLog } from "../book/feedBook.ts";
+import type { Prices } from "../math/accountHealth.ts";
+
+export interface LiquidatableAccount {
+  key: string;
+  owner: Address;
+  subId: number;
+  healthFactor: bigint;
+}
+
+export interface ReactionResult {
+  liquidatable: LiquidatableAccount[];
+  evaluated: number;
+}
+
+/** Finds liquidatable accounts: after a price update (range query + exact check) or over the whole book. */
+export interface ReactionEngine {
+  rebuild(book: AccountBook, prices: Prices, timestamp: bigint): void;
+  accountsChanged(keys: string[], book: AccountBook, prices: Prices, timestamp: bigint): void;
+  priceUpdate(asset: number, oldPrice: bigint | undefined, newPrice: bigint, book: AccountBook, prices: Prices, timestamp: bigint): ReactionResult;
+  sweep(book: AccountBook, prices: Prices, timestamp: bigint): ReactionResult;
+}
+
+/** Turns liquidatable accounts into sent liquidations (planning and execution). */
+export interface LiquidationSink {
+  /** `receivedAt`: performance.now() when the trigger arrived, for reaction times. */
+  handle(accounts: LiquidatableAccount[], prices: Prices, timestamp: bigint, receivedAt: number): void;
+  onBlock(blockNumber: bigint, timestamp: bigint, baseFeePerGas: bigint | undefined): Promise<void>;
+  idle(): Promise<void>;
+}
+
+const CHECKPOINT_EVERY_BLOCKS = 20n;
+
+export interface KeeperStats {
+  oracleUpdates: number;
+  evaluatedOnUpdates: number;
+  sweeps: number;
+  liquidatableSeen: number;
+}
+
+export class KeeperService {
+  readonly stats: KeeperStats = { oracleUpdates: 0, evaluatedOnUpdates: 0, sweeps: 0, liquidatableSeen: 0 };
+  private readonly cfg: KeeperConfig;
+  private readonly log: Logger;
+  private readonly ob: OpenBook;
+  private readonly engine: ReactionEngine;
+  private readonly sink: LiquidationSink;
+  private prices: Map<number, bigint>;
+  private headTimestamp: bigint;
+  private lastCheckpoint: bigint;
+  private stopped = false;
+  private unwatch: Array<() => void> = [];
+  private headQueue: Promise<void> = Promise.resolve();
+  private feedsKey = "";
+
+  constructor(cfg: KeeperConfig, log: Logger, ob: OpenBook, engine: ReactionEngine, sink: LiquidationSink) {
+    this.cfg = cfg;
+    this.log = log;
+    this.ob = ob;
+    this.engine = engine;
+    this.sink = sink;
+    this.prices = ob.sync.book.pricesFromAnswers(ob.sync.feeds.answers());
+    this.headTimestamp = ob.headTimestamp;
+    this.lastCheckpoint = ob.sync.syncedTo;
+  }
+
+  private get book(): AccountBook {
+    return this.ob.sync.book;
+  }
+
+  /** The earliest timestamp the next block can have: what a liquidation sent now will see at least. */
+  private nextTimestamp(): bigint {
+    return this.headTimestamp + 1n;
+  }
+
+  async start(): Promise<void> {
+    const ts = this.nextTimestamp();
+    this.engine.rebuild(this.book, this.prices, ts);
+    const first = this.engine.sweep(this.book, this.prices, ts);
+    this.stats.sweeps++;
+    this.dispatch(first.liquidatable, performance.now());
+    this.subscribe();
+    this.log.info(
+      { block: this.ob.sync.syncedTo, accounts: this.book.accounts.size, liquidatable: first.liquidatable.length, ws: this.cfg.wsUrl !== undefined },
+      "ready",
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const u of this.unwatch) u();
+    this.unwatch = [];
+    await this.headQueue.catch(() => undefined);
+    await this.sink.idle();
+    await this.ob.saveCheckpoint().catch((e: unknown) => this.log.warn({ err: String(e) }, "checkpoint on stop failed"));
+  }
+
+  // ---------------------------------------------------------------- subscriptions
+
+  private subscribe(): void {
+    const ws = this.ob.clients.wsClient;
+    const feeds = this.ob.sync.feedAddresses();
+    this.feedsKey = feeds.join(",");
+    if (ws !== undefined) {
+      this.unwatch.push(
+        ws.watchEvent({
+          address: [this.cfg.vault, ...feeds],
+          poll: false,
+          onLogs: (logs) => this.onLiveLogs(logs as Log[], performance.now()),
+          onError: (e) => this.log.warn({ err: String(e) }, "log subscription error (the next head reconciles)"),
+        }),
+        // a skipped head is harmless: onHead syncs every block up to the one it is given
+        // over a WebSocket transport viem subscribes to newHeads (eth_subscribe) by default
+        ws.watchBlockNumber({
+          onBlockNumber: (n) => this.enqueueHead(n),
+          onError: (e) => this.log.warn({ err: String(e) }, "head subscription error"),
+        }),
+      );
+    } else {
+      this.unwatch.push(
+        this.ob.clients.publicClient.watchBlockNumber({
+          poll: true,
+          pollingInterval: this.cfg.pollMs,
+          emitMissed: true,
+          onBlockNumber: (n) => this.enqueueHead(n),
+          onError: (e) => this.log.warn({ err: String(e) }, "polling error"),
+        }),
+      );
+    }
+  }
+
+  private resubscribeIfFeedsChanged(): void {
+    const key = this.ob.sync.feedAddresses().join(",");
+    if (key === this.feedsKey || this.stopped) return;
+    this.log.info({ feeds: key }, "feeds changed: resubscribing");
+    for (const u of this.unwatch) u();
+    this.unwatch = [];
+    this.subscribe();
+  }
+
+  // ---------------------------------------------------------------- triggers
+
+  private onLiveLogs(raw: Log[], receivedAt: number): void {
+    if (this.stopped) return;
+    if (raw.some((l) => l.removed)) {
+      this.log.warn("a subscribed log was removed (reorg): the next head reconciles from the logs");
+      return;
+    }
+    try {
+      const applied = this.ob.sync.applyLive(raw);
+      this.process(applied.vaultLogs, applied.feedLogs, receivedAt);
+    } catch (e) {
+      this.log.error({ err: String(e) }, "applying live logs failed (the next head reconciles)");
+    }
+  }
+
+  private enqueueHead(n: bigint): void {
+    this.headQueue = this.headQueue.then(() => this.onHead(n)).catch((e: unknown) => this.log.error({ err: String(e) }, "head processing failed"));
+  }
+
+  private async onHead(n: bigint): Promise<void> {
+    if (this.stopped || n <= this.ob.sync.syncedTo) return;
+    const { publicClient } = this.ob.clients;
+    const r = await this.ob.sync.syncTo(n);
+    const block = await publicClient.getBlock({ blockNumber: n });
+    this.headTimestamp = block.timestamp;
+    this.process(r.vaultLogs, r.feedLogs, performance.now());
+    this.resubscribeIfFeedsChanged();
+    const sweep = this.engine.sweep(this.book, this.prices, this.nextTimestamp());
+    this.stats.sweeps++;
+    if (sweep.liquidatable.length > 0) this.dispatch(sweep.liquidatable, performance.now());
+    await this.sink.onBlock(n, block.timestamp, block.baseFeePerGas ?? undefined);
+    if (n - this.lastCheckpoint >= CHECKPOINT_EVERY_BLOCKS) {
+      await this.ob.saveCheckpoint();
+      this.lastCheckpoint = n;
+    }
+  }
+
+  /** Vault logs update the index for the accounts they touch; feed logs are price updates. */
+  private process(vaultLogs: VaultLog[], feedLogs: AggregatorLog[], receivedAt: number): void {
+    const ts = this.nextTimestamp();
+    if (vaultLogs.length > 0) {
+      if (vaultLogs.some((l) => CONFIG_EVENTS.has(l.eventName))) {
+        this.prices = this.book.pricesFromAnswers(this.ob.sync.feeds.answers());
+        this.engine.rebuild(this.book, this.prices, ts);
+      } else {
+        this.engine.accountsChanged(touchedAccounts(vaultLogs), this.book, this.prices, ts);
+      }
+    }
+    if (feedLogs.length === 0) return;
+    const fresh = this.book.pricesFromAnswers(this.ob.sync.feeds.answers());
+    for (const [asset, price] of fresh) {
+      const old = this.prices.get(asset);
+      if (old === price) continue;
+      this.prices.set(asset, price);
+      this.stats.oracleUpdates++;
+      const r = this.engine.priceUpdate(asset, old, price, this.book, this.prices, ts);
+      this.stats.evaluatedOnUpdates += r.evaluated;
+      this.log.debug({ asset, price, evaluated: r.evaluated, liquidatable: r.liquidatable.length }, "oracle update");
+      if (r.liquidatable.length > 0) this.dispatch(r.liquidatable, receivedAt);
+    }
+  }
+
+  private dispatch(accounts: LiquidatableAccount[], receivedAt: number): void {
+    this.stats.liquidatableSeen += accounts.length;
+    this.sink.handle(accounts, this.prices, this.nextTimestamp(), receivedAt);
+  }
+}
+
+/** Events that change parameters every account's health depends on. */
+const CONFIG_EVENTS = new Set<string>([
+  "AssetListed",
+  "AssetParamsSet",
+  "FeedSet",
+  "GlobalParamsSet",
+  "LiquidationThresholdChanged",
+  "RiskGroupSet",
+  "GroupThresholdChanged",
+  "RateModelSet",
+]);
+
+/** Keys (`owner lower/subId`) of the accounts a batch of vault logs touched. */
+export function touchedAccounts(logs: VaultLog[]): string[] {
+  const keys = new Set<string>();
+  for (const l of logs) {
+    const a = l.args as { owner?: Address; subId?: number; fromSubId?: number; toSubId?: number };
+    if (a.owner === undefined) continue;
+    const owner = a.owner.toLowerCase();
+    if (a.subId !== undefined) keys.add(`${owner}/${a.subId}`);
+    if (a.fromSubId !== undefined) keys.add(`${owner}/${a.fromSubId}`);
+    if (a.toSubId !== undefined) keys.add(`${owner}/${a.toSubId}`);
+  }
+  return [...keys];
+}
