@@ -16,8 +16,11 @@ import {
   liquidate,
   lMax,
   maxLiquidation,
+  repayForSeize,
+  seizeFor,
   validateAccount,
   valueDown,
+  valueUp,
 } from "../test/reference/exact-reference.ts";
 import type { Account, AssetConfig, Globals, LiquidationOutcome, MaxLiquidation } from "../test/reference/exact-reference.ts";
 
@@ -708,6 +711,286 @@ function cDustRepayAllD(): VectorDef {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Edges found by mutation testing of the keeper twin (keeper/src/math/healthMath.ts): each vector
+// below makes one comparison or rounding step of maxLiquidation / liquidationFor observable, so a
+// slip in it (< for <=, a wrong operand, a dropped cap) changes an expected field.
+
+/** Smallest balance of collateral entry i in [lo, hi] with pred (pred monotone false..true in the balance). */
+function collateralFor(acc: Account, i: number, lo: bigint, hi: bigint, pred: (a: Account) => boolean): Account | null {
+  const x = searchMin(lo, hi, (b) => pred(withCollateral(acc, i, b)));
+  return x === null ? null : withCollateral(acc, i, x);
+}
+
+function expect(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`twin-edge construction: ${what}`);
+}
+
+/** The pair's repay after step 3 and its uncapped seize (the inputs of the dust rules). */
+function step3(acc: Account, d: number, c: number): { m: MaxLiquidation; repay: bigint; seize: bigint } {
+  const m = maxLiquidation(acc, d, c);
+  return { m, repay: m.trace.repayStep3, seize: m.trace.zone === "healthy" ? 0n : seizeFor(acc, d, c, m.trace.repayStep3, m.bonus) };
+}
+
+/** Step 3's target repay in units of d at bonus b (as if HF were above L_max), uncapped by the debt. */
+function targetUnitsAt(acc: Account, d: number, c: number, b: bigint): bigint {
+  const h = health(acc);
+  const g = acc.global;
+  const den = g.targetHealth * BPS - BigInt(acc.assets[c]!.liquidationThreshold) * (WAD + b);
+  const r = (((g.targetHealth * h.debtValue + WAD - 1n) / WAD - h.weightedCollateral) * WAD * BPS + den - 1n) / den;
+  const ad = acc.assets[d]!;
+  return (r * 10n ** BigInt(ad.decimals) + ad.price - 1n) / ad.price;
+}
+
+function twinEdges(): VectorDef[] {
+  const out: VectorDef[] = [];
+  const MEME = (o: Partial<AssetConfig> = {}) =>
+    mkAsset("MEME", 18, wad("0.001"), { ltv: 5000, liquidationThreshold: 6000, maxBonus: wad("0.15"), protocolFee: 1200, ...o });
+
+  // HF exactly at L_max of the seized collateral (and one wei either side), 2 collaterals, one debt
+  // whose unit is worth 1 wei of USD. At HF == L_max all of d is the max; the target formula there
+  // gives D - D * (W * WAD / D - L_max) / (THF - L_max) wei, a little less than all of d, so taking the
+  // target branch at HF == L_max (`>=` for `>`) would repay less. That is only visible if c can pay
+  // for all of d uncapped, which at HF <= L_max needs a size tier on c (without one, c is worth at
+  // most D * (1 + maxBonus) there and the seize is capped either way). With minLeftover = 0 no dust
+  // rule hides the difference; the "huge" variant keeps minLeftover = 100 USD with D about 1e21 USD.
+  {
+    const g = { ...G0, minLeftover: 0n };
+    const tiered = WETH({ sizeThreshold: wad("1000000"), sizeFactor: 5000 });
+    const base = account([tiered, LINK(), DAI()], [[0, wad("3000")], [1, wad("60000")]], [[2, 1n]], g);
+    const lm = lMax(tiered);
+    for (const [sfx, hf, zone] of [["", lm, "counterproductive"], ["-minus-1wei", lm - 1n, "counterproductive"], ["-plus-1wei", lm + 1n, "target-repay"]] as const) {
+      const acc = debtForExactHF(base, 0, hf);
+      const m = maxLiquidation(acc, 2, 0);
+      expect(!m.trace.cappedByCollateral && m.trace.cDust === null, `two-coll-hf-exactly-weth-lmax${sfx}: capped`);
+      if (sfx === "") expect(targetUnitsAt(acc, 2, 0, tiered.maxBonus) < acc.debt[0]!.amount, "two-coll-hf-exactly-weth-lmax: target not below all of d");
+      out.push({ name: `two-coll-hf-exactly-weth-lmax${sfx}`, tags: ["lmax-edge", "size-tier", "twin-edge"], account: acc, mustHave: [zone, "size-tier"] });
+    }
+    const hugeColl = mkAsset("HUGEC", 18, 10n ** 30n, { ltv: 8000, liquidationThreshold: 8250, maxBonus: wad("0.075"), sizeThreshold: wad("10000000000"), sizeFactor: 6000 });
+    const hugeOther = mkAsset("HUGEO", 18, 10n ** 29n + 12_345n, { ltv: 6500, liquidationThreshold: 7000, maxBonus: wad("0.1") });
+    const hugeDebt = mkAsset("HUGED", 18, 10n ** 30n + 7n, { ltv: 8400, liquidationThreshold: 8700, maxBonus: wad("0.045") });
+    const huge = debtForExactHF(account([hugeColl, hugeOther, hugeDebt], [[0, 10n ** 27n], [1, 3n * 10n ** 27n]], [[2, 1n]]), 0, lMax(hugeColl));
+    const t = targetUnitsAt(huge, 2, 0, hugeColl.maxBonus);
+    expect(t < huge.debt[0]!.amount && valueUp(huge.debt[0]!.amount - t, hugeDebt.price, 18) >= huge.global.minLeftover, "two-coll-hf-exactly-lmax-huge: target leaves dust");
+    expect(!maxLiquidation(huge, 2, 0).trace.cappedByCollateral, "two-coll-hf-exactly-lmax-huge: capped");
+    out.push({ name: "two-coll-hf-exactly-lmax-huge-min-leftover", tags: ["lmax-edge", "large-values", "size-tier", "twin-edge"], account: huge, mustHave: ["counterproductive", "size-tier"] });
+  }
+
+  // The debt left after the target is worth exactly minLeftover (not dust: no full repay). 2x2.
+  {
+    const base = account([WETH(), WBTC(), USDC(), DAI()], [[0, 1n], [1, units("0.2", 8)]], [[2, units("60000", 6)], [3, wad("20000")]]);
+    const acc = collateralFor(base, 0, 1n, wad("1000"), (a) => {
+      const t = step3(a, 2, 0);
+      return units("60000", 6) - t.repay >= units("100", 6);
+    });
+    expect(acc !== null, "debt-left-exactly-min-leftover: not found");
+    const t = step3(acc!, 2, 0);
+    expect(t.m.trace.zone === "target" && units("60000", 6) - t.repay === units("100", 6) && t.m.maxRepay === t.repay, "debt-left-exactly-min-leftover: missed");
+    out.push({ name: "two-by-two-debt-left-exactly-min-leftover", tags: ["two-by-two", "dust-edge", "twin-edge"], account: acc!, mustHave: ["target-repay", "multi-pair"] });
+  }
+
+  // Dust forces a full repay of a debt whose repay in units exceeds every USD-WAD figure of the
+  // account (cheap 18-decimal token): the leftover test must compare repay with the debt, nothing else.
+  {
+    const base = account([WETH(), LINK(), MEME(), USDC()], [[0, wad("0.1")], [1, wad("10")]], [[2, 1n], [3, units("100", 6)]]);
+    const acc = debtForHF(base, 0, wad("0.98"));
+    const m = maxLiquidation(acc, 2, 0);
+    expect(m.trace.dustFullRepay && m.trace.repayStep3 > health(acc).debtValue * 100n && m.trace.repayStep3 > acc.global.minLeftover, "dust-full-repay-cheap-debt: missed");
+    out.push({
+      name: "two-by-two-dust-full-repay-cheap-debt-units",
+      tags: ["two-by-two", "dust-full-repay", "twin-edge"],
+      account: acc,
+      extra: { "2:0": [m.trace.repayStep3], "2:1": [maxLiquidation(acc, 2, 1).trace.repayStep3] },
+      mustHave: ["dust-full-repay", "multi-pair"],
+    });
+  }
+
+  // c-dust (seize all of c) where the seize in units of a cheap 18-decimal collateral exceeds the
+  // debt in units of a 6-decimal one: the c-dust test must compare repay with the debt and seize
+  // with the balance, not across.
+  {
+    const base = account([WETH(), MEME(), USDC(), DAI()], [[0, wad("20")], [1, 1n]], [[2, 1n], [3, wad("3000")]]);
+    const found = findCDust(base, 1, (a) => {
+      const m = maxLiquidation(a, 2, 1);
+      return m.trace.cDust === "seize-all-c" && seizeFor(a, 2, 1, m.trace.repayStep3, m.bonus) > a.debt[0]!.amount;
+    });
+    const m = maxLiquidation(found, 2, 1);
+    out.push({
+      name: "two-by-two-c-dust-seize-all-cheap-collateral-units",
+      tags: ["two-by-two", "c-dust-seize-all", "twin-edge"],
+      account: found,
+      extra: { "2:1": [m.trace.repayStep3] },
+      mustHave: ["c-dust-seize-all", "must-not-leave-dust", "multi-pair"],
+    });
+  }
+
+  // The target seize is exactly all of c (uncapped, so the target repay stays, although a smaller
+  // repay would seize as much), and the target seize leaves exactly minLeftover of c. A USDC
+  // collateral against an 18-decimal debt: one USDC unit costs about 1e12 debt units. 2x2.
+  {
+    const base = account([WETH(), USDC(), DAI(), WBTC()], [[0, 1n], [1, units("15000", 6)]], [[2, wad("20000")], [3, units("0.1", 8)]]);
+    const bal = units("15000", 6);
+    const tuneSeize = (target: bigint): Account => {
+      const x1 = searchMin(1n, wad("1000"), (x) => step3(withCollateral(base, 0, x), 2, 1).seize <= target);
+      const x2 = searchMin(1n, wad("1000"), (x) => step3(withCollateral(base, 0, x), 2, 1).seize <= target - 1n);
+      expect(x1 !== null && x2 !== null && x1 < x2, "tuneSeize: not found");
+      const acc = withCollateral(base, 0, (x1! + x2!) / 2n);
+      const t = step3(acc, 2, 1);
+      expect(t.m.trace.zone === "target" && t.seize === target && !t.m.trace.dustFullRepay, "tuneSeize: missed");
+      return acc;
+    };
+    const all = tuneSeize(bal);
+    const ta = step3(all, 2, 1);
+    expect(ta.m.maxRepay === ta.repay && ta.m.maxSeize === bal && repayForSeize(all, 2, 1, bal, ta.m.bonus) < ta.repay, "seize-exactly-all-of-c: missed");
+    out.push({
+      name: "two-by-two-target-seizes-exactly-all-of-c",
+      tags: ["two-by-two", "dust-edge", "twin-edge"],
+      account: all,
+      extra: { "2:1": [repayForSeize(all, 2, 1, bal, ta.m.bonus), ta.repay - 1n] },
+      mustHave: ["target-repay", "multi-pair"],
+    });
+    const left = tuneSeize(bal - units("100", 6));
+    const tl = step3(left, 2, 1);
+    expect(tl.m.trace.cDust === null && tl.m.maxSeize === bal - units("100", 6), "c-left-exactly-min-leftover: missed");
+    out.push({
+      name: "two-by-two-c-left-exactly-min-leftover",
+      tags: ["two-by-two", "dust-edge", "twin-edge"],
+      account: left,
+      extra: { "2:1": [tl.repay + 1n] },
+      mustHave: ["target-repay", "multi-pair"],
+    });
+  }
+
+  // c-dust where seizing all of c costs exactly all of d (repayForSeize(bal_c) == debt_d) and
+  // seizing for all of d would take more than bal_c: the seize must be capped at bal_c. Needs a debt
+  // unit worth minLeftover (a 6-decimal token at 1e8 USD) so that the debt left after the target
+  // (one unit) is not dust while the collateral left is. The bonus is above minBonus. 2x2.
+  {
+    const BIGU = mkAsset("BIGU", 6, wad("100000000"), { ltv: 7000, liquidationThreshold: 7500, maxBonus: wad("0.05") });
+    const coll = mkAsset("STBL", 18, wad("1"), { ltv: 7500, liquidationThreshold: 8250, maxBonus: wad("0.06"), protocolFee: 700 });
+    const N = 1000n;
+    let acc = account([coll, WETH(), BIGU, USDC()], [[0, 1n], [1, 1n]], [[2, N], [3, units("20000", 6)]]);
+    let b = coll.maxBonus;
+    let found: Account | null = null;
+    for (let iter = 0; iter < 8 && found === null; iter++) {
+      // bal_c with ceil(bal_c / rate) == N, about half a unit of d below N * rate.
+      const perUnit = seizeFor(acc, 2, 0, 1_000_000n, b); // 1e6 units of d, for precision
+      acc = withCollateral(acc, 0, ((2n * N - 1n) * perUnit) / 2_000_000n);
+      const tuned = collateralFor(acc, 1, 1n, wad("100000"), (a) => step3(a, 2, 0).repay <= N - 1n);
+      if (tuned === null) break;
+      acc = tuned;
+      const m = maxLiquidation(acc, 2, 0);
+      b = m.bonus;
+      const bal = acc.collateral[0]!.balance;
+      if (m.trace.cDust === "seize-all-c" && m.maxRepay === N && repayForSeize(acc, 2, 0, bal, b) === N && seizeFor(acc, 2, 0, N, b) > bal && b > acc.global.minBonus) found = acc;
+    }
+    expect(found !== null, "c-dust-seize-all-costs-exactly-all-of-d: not found");
+    const m = maxLiquidation(found!, 2, 0);
+    out.push({
+      name: "two-by-two-c-dust-seize-all-costs-exactly-all-of-d",
+      tags: ["two-by-two", "c-dust-seize-all", "dust-edge", "twin-edge"],
+      account: found!,
+      extra: { "2:0": [m.trace.repayStep3] },
+      mustHave: ["c-dust-seize-all", "multi-pair"],
+    });
+  }
+
+  // The c-dust rule's second branch (repay all of d, seize for it, no cap) with a bonus above zero
+  // and a seize in units far above the debt in units. With minLeftover = 1 wei this branch needs no
+  // rounding coincidence: one wei of USD is the dust line, the debt token's unit is worth 0.01 wei
+  // and the collateral's 0.001 wei; the other collateral's unit is worth 1e-4 wei so that W can be
+  // set to the wei. The collateral's size tier (factor 0) keeps W independent of its balance, so the
+  // balance can be set after the target is tuned. 2x2.
+  {
+    const g: Globals = { ...G0, minLeftover: 1n };
+    const crumb = mkAsset("CRUMB", 18, wad("0.001"), { ltv: 7000, liquidationThreshold: 8000, maxBonus: wad("0.05"), sizeThreshold: wad("1000"), sizeFactor: 0 });
+    const dust = mkAsset("DUST", 18, wad("0.01"), { ltv: 7000, liquidationThreshold: 7500, maxBonus: wad("0.06") });
+    // A collateral worth 1e-4 wei of USD per unit sets W to the wei.
+    const grain = mkAsset("GRAIN", 18, wad("0.0001"), { ltv: 7500, liquidationThreshold: 8000, maxBonus: wad("0.08") });
+    let found: Account | null = null;
+    for (let k = 0n; k < 200n && found === null; k++) {
+      const N = wad("3000000") + k * 37n; // about 30k USD of DUST
+      const base = account([grain, crumb, dust, USDC()], [[0, 1n], [1, wad("40000000")]], [[2, N], [3, units("20000", 6)]], g);
+      const tuned = collateralFor(base, 0, 1n, 10n ** 30n, (a) => step3(a, 2, 1).repay <= N - 1n);
+      if (tuned === null) continue;
+      const t = step3(tuned, 2, 1);
+      const j = N - t.repay;
+      if (t.m.trace.zone !== "target" || j < 1n || j > 90n) continue;
+      const acc = withCollateral(tuned, 1, seizeFor(tuned, 2, 1, t.repay, t.m.bonus) + 999n);
+      const m = maxLiquidation(acc, 2, 1);
+      const bal = acc.collateral[1]!.balance;
+      if (m.trace.cDust === "repay-all-d" && m.maxRepay === N && m.maxSeize < bal && m.maxSeize > N && m.bonus > g.minBonus) found = acc;
+    }
+    expect(found !== null, "c-dust-repay-all-d-bonus: not found");
+    const m = maxLiquidation(found!, 2, 1);
+    out.push({
+      name: "two-by-two-c-dust-repay-all-d-min-leftover-1wei",
+      tags: ["two-by-two", "c-dust-repay-all-d", "size-tier", "dust-edge", "twin-edge"],
+      account: found!,
+      extra: { "2:1": [m.trace.repayStep3] },
+      mustHave: ["c-dust-repay-all-d", "must-not-leave-dust", "multi-pair"],
+    });
+  }
+
+  // A collateral with maxBonus = 0 (minBonus = 0): bonus 0 everywhere, liquidatable. 2x2.
+  {
+    const g = { ...G0, minBonus: 0n };
+    const base = account([WETH({ maxBonus: 0n }), WBTC(), USDC(), DAI()], [[0, wad("5")], [1, units("0.2", 8)]], [[2, units("12000", 6)], [3, 1n]], g);
+    out.push({ name: "two-by-two-zero-max-bonus", tags: ["two-by-two", "twin-edge"], account: debtForHF(base, 1, wad("0.95")), mustHave: ["target-repay", "multi-pair"] });
+  }
+  // A ZeroRepay case on the first pair only (covered everywhere else; keeps the on-chain test short).
+  return out.map((d) => ({ ...d, options: { zero: "first", ...d.options } }));
+}
+
+// More 2 collaterals x 2 debts: 6/8/18 decimals mixed on both sides, odd prices, size tiers active
+// on one or both collaterals, across the zones (target, counterproductive, capped, dust).
+function twoByTwoMixed(): VectorDef[] {
+  const out: VectorDef[] = [];
+  const c18 = (o: Partial<AssetConfig> = {}) => mkAsset("XETH", 18, 2_345_678_901_234_567_891_234n, { ltv: 7800, liquidationThreshold: 8300, maxBonus: wad("0.07"), sizeFactor: 7000, ...o });
+  const c8 = (o: Partial<AssetConfig> = {}) => mkAsset("XBTC", 8, 61_234_567_890_123_456_789_012n, { ltv: 7000, liquidationThreshold: 7700, maxBonus: wad("0.09"), sizeFactor: 6000, protocolFee: 1500, ...o });
+  const c6 = (o: Partial<AssetConfig> = {}) => mkAsset("XUSD", 6, 999_870_000_000_000_001n, { ltv: 8600, liquidationThreshold: 9000, maxBonus: wad("0.03"), sizeFactor: 9000, protocolFee: 500, ...o });
+  const d6 = (o: Partial<AssetConfig> = {}) => mkAsset("YUSD", 6, 1_000_130_000_000_000_007n, { ltv: 8500, liquidationThreshold: 8800, maxBonus: wad("0.04"), ...o });
+  const d8 = (o: Partial<AssetConfig> = {}) => mkAsset("YBTC", 8, 60_987_654_321_098_765_432_109n, { ltv: 7300, liquidationThreshold: 7800, maxBonus: wad("0.1"), ...o });
+  const d18 = (o: Partial<AssetConfig> = {}) => mkAsset("YLNK", 18, 14_371_234_567_890_123_457n, { ltv: 6500, liquidationThreshold: 7000, maxBonus: wad("0.1"), ...o });
+  type Case = {
+    name: string;
+    /** Collateral makers, their USD values and size thresholds (USD, null: no tier). */
+    coll: [(o?: Partial<AssetConfig>) => AssetConfig, string, string | null][];
+    /** Debt makers; the second debt is worth debt2Usd, the first is set for the health factor. */
+    debt: [(o?: Partial<AssetConfig>) => AssetConfig, (o?: Partial<AssetConfig>) => AssetConfig];
+    debt2Usd: string;
+    hf: string;
+    g?: Partial<Globals>;
+    mustHave: string[];
+  };
+  const cases: Case[] = [
+    { name: "c18-c8-d6-d18-tier-target", coll: [[c18, "900000", "400000"], [c8, "250000", null]], debt: [d6, d18], debt2Usd: "100000", hf: "0.97", mustHave: ["size-tier", "target-repay"] },
+    { name: "c6-c18-d8-d6-tiers-both-target", coll: [[c6, "2500000", "1000000"], [c18, "1200000", "700000"]], debt: [d8, d6], debt2Usd: "300000", hf: "0.93", mustHave: ["size-tier", "target-repay"] },
+    { name: "c8-c6-d18-d8-tier-counterproductive", coll: [[c8, "3000000", "1500000"], [c6, "40000", null]], debt: [d18, d8], debt2Usd: "166666", hf: "0.82", mustHave: ["size-tier", "counterproductive"] },
+    { name: "c18-c6-d6-d8-capped", coll: [[c18, "60000", null], [c6, "3000", null]], debt: [d6, d8], debt2Usd: "6666", hf: "0.91", mustHave: ["capped-by-collateral"] },
+    { name: "c8-c18-d6-d18-tier-dust-min-leftover-1000", coll: [[c8, "2400", "1500"], [c18, "900", null]], debt: [d6, d18], debt2Usd: "466", hf: "0.985", g: { minLeftover: wad("1000"), targetHealth: wad("1.1") }, mustHave: ["size-tier", "dust-full-repay"] },
+    { name: "c6-c8-d18-d6-tiers-both-hf-0.6-bad-debt", coll: [[c6, "80000", "30000"], [c8, "50000", "20000"]], debt: [d18, d6], debt2Usd: "30000", hf: "0.6", mustHave: ["size-tier", "counterproductive", "capped-by-collateral"] },
+  ];
+  for (const k of cases) {
+    const coll = k.coll.map(([mk, , tier]) => (tier === null ? mk() : mk({ sizeThreshold: wad(tier) })));
+    const debt = k.debt.map((mk) => mk());
+    const base = account(
+      [...coll, ...debt],
+      coll.map((a, i) => [i, unitsFor(a, wad(k.coll[i]![1]))] as [number, bigint]),
+      [[2, 1n], [3, unitsFor(debt[1]!, wad(k.debt2Usd))]],
+      { ...G0, ...k.g },
+    );
+    out.push({
+      name: `two-by-two-mixed-${k.name}`,
+      tags: ["two-by-two", "decimals-mixed"],
+      account: debtForHF(base, 0, wad(k.hf)),
+      mustHave: ["multi-pair", ...k.mustHave],
+      options: { zero: "first" },
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Random vectors
 
 const RANDOM_COUNT = 200;
@@ -789,7 +1072,7 @@ function randomVector(rng: Rng, n: number): VectorDef {
 // ---------------------------------------------------------------------------------------------
 
 export function buildVectors(): VectorFile {
-  const defs = handBuilt();
+  const defs = [...handBuilt(), ...twinEdges(), ...twoByTwoMixed()];
   const rng = new Rng(0x5eed_1a55_0000_0001n);
   for (let n = 0; n < RANDOM_COUNT; n++) defs.push(randomVector(rng, n));
   const names = new Set<string>();
