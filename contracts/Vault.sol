@@ -258,9 +258,9 @@ contract Vault is VaultBase, IVaultActions, IERC3156FlashLender {
             _plan(owner, subId, debtAsset, collateralAsset, repayAmount, msg.sender);
         if (p.toLiquidator < minSeized) revert Vault_SeizedBelowMinimum(p.toLiquidator, minSeized);
         _applyLiquidation(owner, subId, debtAsset, collateralAsset, p, key, list);
-        _pullExact(_configs[debtAsset].token, p.repaid);
+        _pullExact(_configs[debtAsset].token, p.paid);
         IERC20(_configs[collateralAsset].token).safeTransfer(msg.sender, p.toLiquidator);
-        return (p.repaid, p.toLiquidator);
+        return (p.paid, p.toLiquidator);
     }
 
     /// @dev The liquidation's state changes: burn debt shares, move the seized collateral (the fee stays as
@@ -276,10 +276,9 @@ contract Vault is VaultBase, IVaultActions, IERC3156FlashLender {
     ) internal {
         AssetState storage sd = _states[debtAsset];
         uint256 shares = _amounts[key][debtAsset];
-        uint256 burnt = p.repaid == p.debtBalance ? shares : Math.mulDiv(p.repaid, WAD, sd.borrowIndex);
-        list = _burnDebtAt(key, list, debtAsset, shares, burnt);
-        sd.totalBorrowShares -= uint128(burnt);
-        sd.cash += p.repaid.toUint128();
+        list = _burnDebtAt(key, list, debtAsset, shares, p.sharesBurnt);
+        sd.totalBorrowShares -= uint128(p.sharesBurnt);
+        sd.cash += p.paid.toUint128();
         AssetState storage sc = _states[collateralAsset];
         list = _reduceCollateralAt(key, list, collateralAsset, p.collateralBalance, p.seized);
         sc.totalCollateral -= uint128(p.seized);
@@ -287,7 +286,7 @@ contract Vault is VaultBase, IVaultActions, IERC3156FlashLender {
         sc.cash += uint128(p.fee);
         _lists[key] = list;
         // Liquidated before any BadDebt, so an indexer sees the burn, then the write-off of what is left.
-        _emitLiquidated(owner, subId, debtAsset, collateralAsset, p, burnt);
+        _emitLiquidated(owner, subId, debtAsset, collateralAsset, p);
         if (list.onlyDebts()) _writeOffDebts(owner, subId, key, list);
         _syncRate(debtAsset);
         _syncRate(collateralAsset);
@@ -298,8 +297,7 @@ contract Vault is VaultBase, IVaultActions, IERC3156FlashLender {
         uint8 subId,
         uint8 debtAsset,
         uint8 collateralAsset,
-        Plan memory p,
-        uint256 burnt
+        Plan memory p
     ) internal {
         emit Liquidated(
             owner,
@@ -308,7 +306,8 @@ contract Vault is VaultBase, IVaultActions, IERC3156FlashLender {
             debtAsset,
             collateralAsset,
             p.repaid,
-            burnt,
+            p.paid,
+            p.sharesBurnt,
             p.seized,
             p.fee,
             p.bonus,

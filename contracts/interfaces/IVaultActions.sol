@@ -59,7 +59,8 @@ interface IVaultActions is IVaultTypes {
     /// fee. The caller pays the repay (approve first) and receives the collateral. Writes off the account's
     /// remaining debt as bad debt if no collateral remains.
     /// @param minSeized least collateral (after fee) the caller accepts
-    /// @return repaid debt repaid
+    /// @return repaid what the caller paid: the debt's fall, at most one unit above the capped repay (the
+    /// burnt debt shares round up so a liquidation never takes collateral for debt it did not clear)
     /// @return toLiquidator collateral received
     function liquidate(
         address owner,

@@ -109,6 +109,7 @@ interface IVaultTypes {
     /// @notice What a liquidation would do (see `previewLiquidation`).
     struct LiquidationPreview {
         uint256 repaid;
+        uint256 paid;
         uint256 seized;
         uint256 toLiquidator;
         uint256 fee;
@@ -228,8 +229,9 @@ interface IVaultTypes {
     event Supplied(address indexed lender, uint8 indexed asset, uint256 amount, uint256 shares);
     /// @notice Lender liquidity withdrawn.
     event Redeemed(address indexed lender, uint8 indexed asset, uint256 amount, uint256 shares, address to);
-    /// @notice A liquidation: `repaid` of `debtAsset` (burning `sharesBurnt`) for `seized` of
-    /// `collateralAsset`, of which `fee` went to reserves.
+    /// @notice A liquidation: `repaid` of `debtAsset` (the repay the seize is computed from) for `seized` of
+    /// `collateralAsset`, of which `fee` went to reserves. The debt fell by `paid` (>= repaid, at most one
+    /// unit more: the burnt shares round up), which is what the liquidator paid; `sharesBurnt` left the account.
     event Liquidated(
         address indexed owner,
         uint8 indexed subId,
@@ -237,6 +239,7 @@ interface IVaultTypes {
         uint8 debtAsset,
         uint8 collateralAsset,
         uint256 repaid,
+        uint256 paid,
         uint256 sharesBurnt,
         uint256 seized,
         uint256 fee,

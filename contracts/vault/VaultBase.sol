@@ -104,7 +104,9 @@ abstract contract VaultBase is IVaultTypes, AccessControl, ReentrancyGuardTransi
     // ================================================================ internals: liquidation plan
 
     struct Plan {
-        uint256 repaid;
+        uint256 repaid; // the model's repay: what the seize is computed from
+        uint256 paid; // what the liquidator pays: the debt's actual fall, in [repaid, repaid + 1 unit]
+        uint256 sharesBurnt;
         uint256 seized;
         uint256 fee;
         uint256 toLiquidator;
@@ -140,7 +142,19 @@ abstract contract VaultBase is IVaultTypes, AccessControl, ReentrancyGuardTransi
             li = _liquidationInput(h, di, ci, debtAsset, collateralAsset, list.group());
         }
         _planAmounts(p, li, repayAmount, _configs[collateralAsset].protocolFee);
-        p.healthAfter = _healthAfter(h, li, key, debtAsset, collateralAsset, p.repaid, p.seized);
+        uint256 debtAfter;
+        {
+            uint256 shares = _amounts[key][debtAsset];
+            if (p.repaid == li.debtBalance) {
+                p.sharesBurnt = shares;
+            } else {
+                uint256 index = _borrowIndexNow(debtAsset);
+                p.sharesBurnt = _liquidationSharesBurnt(p.repaid, shares, index);
+                debtAfter = InterestMath.debtUp(shares - p.sharesBurnt, index);
+            }
+        }
+        p.paid = li.debtBalance - debtAfter;
+        p.healthAfter = _healthAfter(h, li, collateralAsset, debtAfter, p.seized);
     }
 
     function _planAmounts(Plan memory p, HealthMath.LiquidationInput memory li, uint256 repayAmount, uint256 feeBps)
@@ -172,10 +186,8 @@ abstract contract VaultBase is IVaultTypes, AccessControl, ReentrancyGuardTransi
     function _healthAfter(
         HealthContext memory h,
         HealthMath.LiquidationInput memory li,
-        bytes32 key,
-        uint8 debtAsset,
         uint8 collateralAsset,
-        uint256 repaid,
+        uint256 debtAfter,
         uint256 seized
     ) internal view returns (uint256) {
         uint256 w = h.health.weightedCollateral;
@@ -186,14 +198,19 @@ abstract contract VaultBase is IVaultTypes, AccessControl, ReentrancyGuardTransi
             w = w - HealthMath.weightedDown(vBefore, li.lt, c.sizeThreshold, c.sizeFactor)
                 + HealthMath.weightedDown(vAfter, li.lt, c.sizeThreshold, c.sizeFactor);
         }
-        uint256 debtAfter;
-        if (repaid != li.debtBalance) {
-            uint256 index = _borrowIndexNow(debtAsset);
-            debtAfter = InterestMath.debtUp(_amounts[key][debtAsset] - Math.mulDiv(repaid, WAD, index), index);
-        }
         uint256 d = h.health.debtValue - HealthMath.valueUp(li.debtBalance, li.debtPrice, li.debtUnit);
         d += HealthMath.valueUp(debtAfter, li.debtPrice, li.debtUnit);
         return HealthMath.healthFactorDown(w, d);
+    }
+
+    /// @dev Debt shares a partial liquidation burns: rounded UP, so the debt always falls by at least the repay
+    /// the seize is computed from. (Rounding down, as a voluntary repay does, would let a 1-unit repay burn no
+    /// share yet seize collateral: health would fall and the next call's bonus rise, so splitting could pay
+    /// more.) The liquidator pays the debt's actual fall (`paid`, at most one unit above the repay), so the
+    /// rounding costs neither the protocol nor the lenders.
+    function _liquidationSharesBurnt(uint256 repaid, uint256 shares, uint256 index) internal pure returns (uint256) {
+        uint256 burnt = Math.mulDiv(repaid, WAD, index, Math.Rounding.Ceil);
+        return burnt < shares ? burnt : shares;
     }
 
     function _liquidationInput(

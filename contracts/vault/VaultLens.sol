@@ -163,6 +163,7 @@ contract VaultLens is VaultBase, IVaultViews {
         (Plan memory p,, uint256 list) = _plan(owner, subId, debtAsset, collateralAsset, repayAmount, liquidator);
         preview = LiquidationPreview({
             repaid: p.repaid,
+            paid: p.paid,
             seized: p.seized,
             toLiquidator: p.toLiquidator,
             fee: p.fee,

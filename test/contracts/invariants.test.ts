@@ -134,12 +134,11 @@ describe("Vault invariants (stateful fuzz)", function () {
     holds("INV-14", 1);
   });
 
-  // BUG: liquidate burns floor(repaid * WAD / borrowIndex) debt shares but seizes collateral for all of
-  // `repaid`, so the account's debt can fall by up to ceil(borrowIndex / WAD) + 1 units less than the
-  // liquidator paid (by nothing for a 1-unit repay). Consequences: above the cap point a tiny liquidation
-  // lowers health (INV-5 holds only up to that slack) and raises the bonus of the next call, so a split
-  // [1 unit, then the maximum] seizes more than one call (INV-4's exception). Repro: tinyLiquidation().
-  bugIt("INV-15 a liquidation reduces the account's debt by at least what the liquidator repaid", async function () {
+  // Regression: liquidate once burnt floor(repaid * WAD / borrowIndex) debt shares while seizing for all of
+  // `repaid`, so a 1-unit repay seized collateral and burnt nothing (health fell, the next bonus rose, a split
+  // could seize more). It now burns the shares rounded up and charges the liquidator the debt's actual fall
+  // (`paid`, at most one unit above `repaid`). Repro of the old bug: tinyLiquidation().
+  it("INV-15 a liquidation reduces the account's debt by at least what the liquidator repaid", async function () {
     const r = await tinyLiquidation();
     assert.ok(r.ev.seized > 0n, "the 1-unit liquidation seized collateral");
     assert.ok(

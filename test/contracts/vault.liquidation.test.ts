@@ -106,6 +106,7 @@ describe("Vault liquidation: amounts", () => {
     assert.ok(hAfter >= WAD && hAfter < 1_051_000_000_000_000_000n, "back to about the target health");
     assert.deepEqual(await vault.read.previewLiquidation([A, 0, USDC, WETH, m.repay, LQ]), {
       repaid: m.repay,
+      paid: m.repay, // no interest (index 1): the debt falls by exactly the repay
       seized: m.seized,
       toLiquidator: m.seized - fee,
       fee,
@@ -138,7 +139,8 @@ describe("Vault liquidation: amounts", () => {
       vault.write.liquidate([A, 0, USDC, WETH, m.repay, m.seized - fee], { account: liquidator.account }),
       vault,
       "Liquidated",
-      [A, 0, LQ, USDC, WETH, m.repay, m.repay, m.seized, fee, m.bonus, healthFactor(i.w, i.d), hAfter],
+      // no interest here (index 1): the debt falls by exactly the repay, so paid == repaid
+      [A, 0, LQ, USDC, WETH, m.repay, m.repay, m.repay, m.seized, fee, m.bonus, healthFactor(i.w, i.d), hAfter],
     );
     assert.equal(await tokens[USDC]!.read.balanceOf([LQ]), usdc0 - m.repay);
     assert.equal(await tokens[WETH]!.read.balanceOf([LQ]), weth0 + m.seized - fee);
@@ -539,7 +541,7 @@ describe("Vault liquidation: bad debt", () => {
     const weth0 = await tokens[WETH]!.read.balanceOf([LQ]);
     const tx = vault.write.liquidate([A, 0, USDC, WETH, usdc("16000"), 0n], { account: liquidator.account });
     await viem.assertions.emitWithArgs(tx, vault, "BadDebt", [A, 0, USDC, left, left, reserves, socialised]);
-    await viem.assertions.emitWithArgs(tx, vault, "Liquidated", [A, 0, LQ, USDC, WETH, m.repay, m.repay, eth("10"), fee, m.bonus, hf, 0n]);
+    await viem.assertions.emitWithArgs(tx, vault, "Liquidated", [A, 0, LQ, USDC, WETH, m.repay, m.repay, m.repay, eth("10"), fee, m.bonus, hf, 0n]);
     assert.equal(await tokens[WETH]!.read.balanceOf([LQ]), weth0 + eth("10") - fee);
     assert.deepEqual(await vault.read.positions([A, 0]), []);
     const s = await vault.read.assetState([USDC]);

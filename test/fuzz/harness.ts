@@ -193,12 +193,16 @@ class Sequence {
   pendingHealths: { ts: bigint; hs: Awaited<ReturnType<Vault["read"]["accountsHealth"]>> } | undefined;
   flashMode = 0;
 
-  constructor(
-    readonly f: Fixture,
-    readonly cfg: FuzzConfig,
-    readonly index: number,
-    readonly report: Report,
-  ) {
+  readonly f: Fixture;
+  readonly cfg: FuzzConfig;
+  readonly index: number;
+  readonly report: Report;
+
+  constructor(f: Fixture, cfg: FuzzConfig, index: number, report: Report) {
+    this.f = f;
+    this.cfg = cfg;
+    this.index = index;
+    this.report = report;
     this.seqSeed = sequenceSeed(cfg.seed, index);
     this.rng = new Rng(this.seqSeed);
     this.vault = f.vault;

@@ -359,11 +359,11 @@ export class AccountBook {
         return;
       }
       case "Liquidated": {
-        const { owner, subId, debtAsset, collateralAsset, repaid, sharesBurnt, seized, fee } = log.args;
+        const { owner, subId, debtAsset, collateralAsset, paid, sharesBurnt, seized, fee } = log.args;
         const d = this.asset(debtAsset);
         const c = this.asset(collateralAsset);
         d.totalBorrowShares = this.sub(d.totalBorrowShares, sharesBurnt, `asset ${debtAsset} totalBorrowShares`);
-        d.cash += repaid;
+        d.cash += paid;
         this.subPosition(owner, subId, debtAsset, true, sharesBurnt);
         c.totalCollateral = this.sub(c.totalCollateral, seized, `asset ${collateralAsset} totalCollateral`);
         // the fee stays in the vault as reserves: reserves come with the InterestAccrued emitted before
@@ -408,10 +408,8 @@ export class AccountBook {
         return;
       }
       case "FlashLoan": {
-        // the fee goes to reserves without an accrual
-        const a = this.asset(log.args.asset);
-        a.cash += log.args.fee;
-        a.reserves += log.args.fee;
+        // the fee joins cash here; reserves (fee included) came with the InterestAccrued emitted just before
+        this.asset(log.args.asset).cash += log.args.fee;
         return;
       }
       case "ReservesWithdrawn": {

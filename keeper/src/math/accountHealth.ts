@@ -8,7 +8,7 @@
  * (paused, grace period, self-liquidation, cool-off) live in the account book, and price validation
  * (staleness, non-positive answers) is the caller's: a missing price throws.
  */
-import { WAD, mulDivDown } from "./fullMath.ts";
+import { WAD, mulDivUp } from "./fullMath.ts";
 import {
   healthFactorDown,
   liquidationFor,
@@ -119,7 +119,10 @@ export interface LiquidationGlobals {
 
 /** The vault's LiquidationPreview struct. */
 export interface LiquidationPreview {
+  /** the repay the seize is computed from */
   repaid: bigint;
+  /** what the liquidator pays: the debt's fall (>= repaid, at most one unit more) */
+  paid: bigint;
   seized: bigint;
   toLiquidator: bigint;
   fee: bigint;
@@ -273,6 +276,15 @@ export function liquidationInput(
   };
 }
 
+/**
+ * `_liquidationSharesBurnt`: a partial liquidation burns its repay's shares rounded up (capped at the
+ * shares), so the debt falls by at least the repay.
+ */
+export function liquidationSharesBurnt(repaid: bigint, shares: bigint, index: bigint): bigint {
+  const burnt = mulDivUp(repaid, WAD, index);
+  return burnt < shares ? burnt : shares;
+}
+
 /** What `_planAmounts` settles: the amounts, or its revert. */
 export type PlanAmounts =
   | { ok: true; repaid: bigint; seized: bigint; fee: bigint; toLiquidator: bigint; bonus: bigint }
@@ -304,12 +316,9 @@ export function planAmounts(li: LiquidationInput, repayAmount: bigint, feeBps: b
 export function healthAfter(
   h: HealthContext,
   li: LiquidationInput,
-  debtShares: bigint,
-  debtClock: InterestClock,
   collateralConfig: AssetRiskConfig,
-  repaid: bigint,
+  debtAfter: bigint,
   seized: bigint,
-  timestamp: bigint,
 ): bigint {
   const c = collateralConfig;
   const vBefore = valueDown(li.collateralBalance, li.collateralPrice, li.collateralUnit);
@@ -318,16 +327,29 @@ export function healthAfter(
     h.health.weightedCollateral -
     weightedDown(vBefore, li.lt, c.sizeThreshold, c.sizeFactor) +
     weightedDown(vAfter, li.lt, c.sizeThreshold, c.sizeFactor);
-  let debtAfter = 0n;
-  if (repaid !== li.debtBalance) {
-    const index = borrowIndexNow(debtClock, timestamp);
-    debtAfter = debtUp(debtShares - mulDivDown(repaid, WAD, index), index);
-  }
   const d =
     h.health.debtValue -
     valueUp(li.debtBalance, li.debtPrice, li.debtUnit) +
     valueUp(debtAfter, li.debtPrice, li.debtUnit);
   return healthFactorDown(w, d);
+}
+
+/**
+ * The debt side of `_plan`: shares burnt (all of them for a full repay, else the repay's shares rounded
+ * up), the debt left, and what the liquidator pays (the debt's fall, in [repaid, repaid + 1 unit]).
+ */
+export function debtAfterLiquidation(
+  li: LiquidationInput,
+  debtShares: bigint,
+  debtClock: InterestClock,
+  repaid: bigint,
+  timestamp: bigint,
+): { sharesBurnt: bigint; debtAfter: bigint; paid: bigint } {
+  if (repaid === li.debtBalance) return { sharesBurnt: debtShares, debtAfter: 0n, paid: li.debtBalance };
+  const index = borrowIndexNow(debtClock, timestamp);
+  const sharesBurnt = liquidationSharesBurnt(repaid, debtShares, index);
+  const debtAfter = debtUp(debtShares - sharesBurnt, index);
+  return { sharesBurnt, debtAfter, paid: li.debtBalance - debtAfter };
 }
 
 export interface PreviewLiquidationArgs {
@@ -360,7 +382,8 @@ export function previewLiquidation(a: PreviewLiquidationArgs): PreviewResult {
   const plan = planAmounts(li, a.repayAmount, coll.config.protocolFee);
   if (!plan.ok) return plan;
   const debtShares = need(a.positions, a.debtAsset, "debt position").amount;
-  const after = healthAfter(h, li, debtShares, debt.clock, coll.config, plan.repaid, plan.seized, a.timestamp);
+  const debtSide = debtAfterLiquidation(li, debtShares, debt.clock, plan.repaid, a.timestamp);
+  const after = healthAfter(h, li, coll.config, debtSide.debtAfter, plan.seized);
   let onlyCollateralIs = true;
   let onlyDebtIs = true;
   for (const [asset, pos] of a.positions) {
@@ -373,6 +396,7 @@ export function previewLiquidation(a: PreviewLiquidationArgs): PreviewResult {
     ok: true,
     preview: {
       repaid: plan.repaid,
+      paid: debtSide.paid,
       seized: plan.seized,
       toLiquidator: plan.toLiquidator,
       fee: plan.fee,

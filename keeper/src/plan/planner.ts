@@ -12,7 +12,8 @@
  * - the repay asked is `spendable`; the twin caps it at the vault's `maxLiquidation`. When a repay below
  *   the maximum would leave dust (`MustNotLeaveDust`), the largest repay below `spendable` the twin accepts
  *   is found by bisection (the dust rule is monotone in the repay there) — none: the pair is "dust";
- * - profit (USD WAD) = valueDown(toLiquidator, collateral price) - valueUp(repaid, debt price)
+ * - profit (USD WAD) = valueDown(toLiquidator, collateral price) - valueUp(paid, debt price) - gas, where
+ *   `paid` is what the vault takes (the debt's fall, at most one unit above the repay)
  *   - gas cost, gas cost = ceil(gasUnits * maxFeePerGas * nativeUsdPrice / 1e18).
  * The pair with the largest profit at `minSeized` wins (ties: the lowest debt then collateral id); it
  * becomes a Plan if that profit is at least `minProfitUsd`, else the account is skipped as "unprofitable".
@@ -217,7 +218,10 @@ export function evaluatePair(
     r = preview(lo);
     dustAdjusted = true;
   }
+  // The liquidator pays the debt's actual fall (`paid`, up to one unit above the repay): keep it spendable.
+  if (r.ok && r.preview.paid > spendable && spendable > 1n) r = preview(spendable - (r.preview.paid - spendable));
   if (!r.ok) return { ...pair, reason: "vault-error", error: r.error, detail: r };
+  if (r.preview.paid > spendable) return { ...pair, reason: "no-balance", balance, allowance };
 
   const p = r.preview;
   const d = book.asset(debtAsset);
@@ -234,7 +238,7 @@ export function evaluatePair(
   const tol = ctx.minSeizedToleranceBps ?? 0n;
   const minSeized = p.toLiquidator - mulDivUp(p.toLiquidator, tol, BPS);
   const revenueUsd = valueDown(p.toLiquidator, pc, unitOf(c.decimals));
-  const repaidUsd = valueUp(p.repaid, pd, unitOf(d.decimals));
+  const repaidUsd = valueUp(p.paid, pd, unitOf(d.decimals));
   const gasCostUsd = gasCostUsdUp(ctx.gas.gasUnits, ctx.gas.maxFeePerGas, ctx.gas.nativeUsdPrice);
   const floorRevenueUsd = valueDown(minSeized, pc, unitOf(c.decimals));
   return {
