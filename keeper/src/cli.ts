@@ -77,6 +77,13 @@ async function main(): Promise<void> {
       }),
     );
 
+  const kit = { withSettings, guarded, settingsFrom };
+  (await import("./cli/stressCommand.ts")).registerStress(program, kit);
+  (await import("./cli/levelsCommand.ts")).registerLevels(program, kit);
+  (await import("./cli/calibrateCommand.ts")).registerCalibrate(program, kit);
+
+  (await import("./cli/runCommand.ts")).registerRun(program, { withSettings, guarded, settingsFrom });
+
   await program.parseAsync(process.argv);
 }
 
