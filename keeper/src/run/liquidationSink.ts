@@ -1,0 +1,169 @@
+/**
+ * Where liquidatable accounts go: each is planned in bigint (best pair, repay within the keeper's funds,
+ * profit after gas) and, in liquidate mode, handed to the executor (simulate, send, replace). In watch
+ * mode the plans are only logged. Every skip is logged with its reason once per account and reason, and
+ * every broadcast with its reaction time: from the trigger's arrival to the transaction's broadcast.
+ */
+import type { Address } from "viem";
+import type { Logger } from "pino";
+import type { KeeperConfig } from "../config/schema.ts";
+import type { AccountBook } from "../book/accountBook.ts";
+import type { Prices } from "../math/accountHealth.ts";
+import { planLiquidation, skipMessage, type Plan, type PlanContext } from "../plan/planner.ts";
+import { nativeUsdPriceFrom, type NativePriceSource } from "../plan/gasCost.ts";
+import type { Executor, ExecutorEvent } from "../send/executor.ts";
+import type { LiquidatableAccount, LiquidationSink } from "./keeperService.ts";
+
+/** Gas estimate of one liquidation before the executor's own estimate (a 2x2 account measures ~235k). */
+export const PLANNING_GAS_UNITS = 300_000n;
+
+export interface SinkOptions {
+  cfg: KeeperConfig;
+  log: Logger;
+  book: () => AccountBook;
+  liquidator: Address | undefined;
+  executor: Executor | undefined;
+  /** the keeper's spendable funds per asset, refreshed each block */
+  readFunds: () => Promise<{ balances: Map<number, bigint>; allowances: Map<number, bigint> }>;
+}
+
+export interface SinkStats {
+  planned: number;
+  skipped: number;
+  broadcast: number;
+  mined: number;
+  reverted: number;
+  dropped: number;
+  reactionMs: number[];
+}
+
+export class PlanningSink implements LiquidationSink {
+  readonly stats: SinkStats = { planned: 0, skipped: 0, broadcast: 0, mined: 0, reverted: 0, dropped: 0, reactionMs: [] };
+  private readonly o: SinkOptions;
+  private readonly nativePrice: NativePriceSource;
+  private balances = new Map<number, bigint>();
+  private allowances = new Map<number, bigint>();
+  private baseFee = 0n;
+  /** plan key -> when its trigger arrived */
+  private readonly triggeredAt = new Map<string, number>();
+  /** account -> last skip reason logged, so a skip is logged once until it changes */
+  private readonly lastSkip = new Map<string, string>();
+
+  constructor(o: SinkOptions) {
+    this.o = o;
+    this.nativePrice =
+      o.cfg.gasTokenAsset !== undefined
+        ? { kind: "asset", asset: o.cfg.gasTokenAsset }
+        : { kind: "fixed", usdWad: o.cfg.gasTokenUsd ?? 0n };
+  }
+
+  async init(): Promise<void> {
+    await this.refreshFunds();
+  }
+
+  private async refreshFunds(): Promise<void> {
+    if (this.o.liquidator === undefined) return;
+    const f = await this.o.readFunds();
+    this.balances = f.balances;
+    this.allowances = f.allowances;
+  }
+
+  handle(accounts: LiquidatableAccount[], prices: Prices, timestamp: bigint, receivedAt: number): void {
+    const { cfg, log } = this.o;
+    const liquidator = this.o.liquidator ?? "0x0000000000000000000000000000000000000000";
+    let nativeUsdPrice: bigint;
+    try {
+      nativeUsdPrice = nativeUsdPriceFrom(this.nativePrice, prices);
+    } catch (e) {
+      log.warn({ err: String(e) }, "cannot price gas: liquidations skipped");
+      return;
+    }
+    const maxFeePerGas = minOf(cfg.maxFeeGwei, 2n * this.baseFee + cfg.priorityFeeGwei);
+    const ctx: PlanContext = {
+      book: this.o.book(),
+      prices,
+      timestamp,
+      liquidator,
+      balances: this.balances,
+      allowances: this.allowances,
+      gas: { gasUnits: PLANNING_GAS_UNITS, maxFeePerGas, nativeUsdPrice },
+      minProfitUsd: cfg.minProfitUsd,
+    };
+    for (const a of accounts) {
+      if (this.o.executor?.isInFlight(a.owner, a.subId)) continue;
+      const r = planLiquidation(ctx, a.owner, a.subId);
+      if (r.kind !== "plan") {
+        this.stats.skipped++;
+        const why = skipMessage(r);
+        if (this.lastSkip.get(a.key) !== why) {
+          this.lastSkip.set(a.key, why);
+          log.info({ account: `${a.owner}/${a.subId}`, healthFactor: a.healthFactor, reason: r.reason, why }, "liquidation skipped");
+        }
+        continue;
+      }
+      this.lastSkip.delete(a.key);
+      this.stats.planned++;
+      if (cfg.mode !== "liquidate" || this.o.executor === undefined) {
+        log.info(planFields(r), "liquidatable (watch mode: not sent)");
+        continue;
+      }
+      this.triggeredAt.set(a.key, receivedAt);
+      void this.o.executor.submit(r);
+    }
+  }
+
+  /** The executor's events, as log lines (the simulation and the operators read these). */
+  onExecutorEvent(e: ExecutorEvent): void {
+    const { log } = this.o;
+    const account = `${e.plan.owner}/${e.plan.subId}`;
+    switch (e.kind) {
+      case "sent": {
+        this.stats.broadcast++;
+        const trigger = this.triggeredAt.get(e.key);
+        const reactionMs = trigger !== undefined && e.timing.broadcastAt !== undefined ? e.timing.broadcastAt - trigger : undefined;
+        if (reactionMs !== undefined) this.stats.reactionMs.push(reactionMs);
+        log.info({ account, txHash: e.hash, reactionMs, expectedProfitUsd: e.plan.expectedProfitUsd.toString() }, "liquidation broadcast");
+        return;
+      }
+      case "mined":
+      case "reverted":
+        this.stats[e.kind]++;
+        this.triggeredAt.delete(e.key);
+        log.info({ account, kind: e.kind, txHash: e.receipt.hash, gasUsed: e.receipt.gasUsed }, "liquidation outcome");
+        return;
+      case "dropped":
+        this.stats.dropped++;
+        this.triggeredAt.delete(e.key);
+        log.info({ account, kind: "dropped", reason: e.reason, normal: e.normal, errorName: e.errorName }, "liquidation outcome");
+        return;
+      case "skipped":
+        return;
+      default:
+        log.debug({ account, kind: e.kind }, "executor");
+    }
+  }
+
+  async onBlock(_blockNumber: bigint, _timestamp: bigint, baseFeePerGas: bigint | undefined): Promise<void> {
+    this.baseFee = baseFeePerGas ?? 0n;
+    await this.refreshFunds();
+  }
+
+  async idle(): Promise<void> {
+    await this.o.executor?.onIdle();
+  }
+}
+
+function minOf(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
+function planFields(p: Plan) {
+  return {
+    account: `${p.owner}/${p.subId}`,
+    debtAsset: p.debtAsset,
+    collateralAsset: p.collateralAsset,
+    repayAmount: p.repayAmount,
+    minSeized: p.minSeized,
+    expectedProfitUsd: p.expectedProfitUsd,
+  };
+}

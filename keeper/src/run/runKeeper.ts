@@ -1,0 +1,47 @@
+/**
+ * Assembles `keeper run` from the configuration: books (checkpoint + backfill), reaction engine, planner
+ * sink and, in liquidate mode, approvals and the executor. Returns the service and a stop function.
+ */
+import type { Logger } from "pino";
+import type { KeeperConfig } from "../config/schema.ts";
+import { openBook } from "../book/openBook.ts";
+import { ensureVaultAllowances } from "../send/allowances.ts";
+import { readLiquidatorFunds } from "../send/funds.ts";
+import { Executor, executorSettings } from "../send/executor.ts";
+import { ViemChain } from "../send/viemChain.ts";
+import { IndexEngine } from "./indexEngine.ts";
+import { KeeperService } from "./keeperService.ts";
+import { PlanningSink } from "./liquidationSink.ts";
+
+export async function runKeeper(cfg: KeeperConfig, log: Logger) {
+  const ob = await openBook(cfg, log);
+  const { publicClient, walletClient, account } = ob.clients;
+  const assets = () => [...ob.sync.book.assets.values()].map((a) => ({ id: a.id, token: a.token }));
+
+  let executor: Executor | undefined;
+  let sink: PlanningSink;
+  if (cfg.mode === "liquidate") {
+    if (walletClient === undefined) throw new Error("liquidate mode without a wallet");
+    await ensureVaultAllowances({ publicClient, walletClient, vault: cfg.vault, tokens: [...ob.sync.book.assets.values()].map((a) => ({ token: a.token, asset: a.id })), log });
+    const chain = new ViemChain({ publicClient, walletClient, vault: cfg.vault });
+    // one clock for triggers and broadcasts, so reaction times are differences of the same clock
+    executor = new Executor({ chain, log, ...executorSettings(cfg), now: () => performance.now(), onEvent: (e) => sink.onExecutorEvent(e) });
+  }
+  sink = new PlanningSink({
+    cfg,
+    log,
+    book: () => ob.sync.book,
+    liquidator: account?.address,
+    executor,
+    readFunds: () => readLiquidatorFunds(publicClient, account!.address, cfg.vault, assets()),
+  });
+  await sink.init();
+  const service = new KeeperService(cfg, log, ob, new IndexEngine(), sink);
+  await service.start();
+  const stop = async () => {
+    await service.stop();
+    await executor?.stop();
+    log.info({ keeper: service.stats, sink: { ...sink.stats, reactionMs: undefined, reactions: sink.stats.reactionMs.length } }, "stopped");
+  };
+  return { service, sink, executor, stop };
+}
