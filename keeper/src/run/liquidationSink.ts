@@ -23,6 +23,8 @@ export interface SinkOptions {
   book: () => AccountBook;
   liquidator: Address | undefined;
   executor: Executor | undefined;
+  /** each head's base fee, for the executor's fee quotes without an RPC on the hot path */
+  onHead?: (baseFeePerGas: bigint, blockNumber: bigint) => void;
   /** the keeper's spendable funds per asset, refreshed each block */
   readFunds: () => Promise<{ balances: Map<number, bigint>; allowances: Map<number, bigint> }>;
 }
@@ -143,8 +145,9 @@ export class PlanningSink implements LiquidationSink {
     }
   }
 
-  async onBlock(_blockNumber: bigint, _timestamp: bigint, baseFeePerGas: bigint | undefined): Promise<void> {
+  async onBlock(blockNumber: bigint, _timestamp: bigint, baseFeePerGas: bigint | undefined): Promise<void> {
     this.baseFee = baseFeePerGas ?? 0n;
+    this.o.onHead?.(this.baseFee, blockNumber);
     await this.refreshFunds();
   }
 

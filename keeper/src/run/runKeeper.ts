@@ -9,9 +9,10 @@ import { ensureVaultAllowances } from "../send/allowances.ts";
 import { readLiquidatorFunds } from "../send/funds.ts";
 import { Executor, executorSettings } from "../send/executor.ts";
 import { ViemChain } from "../send/viemChain.ts";
+import { NonceManager } from "../send/nonceManager.ts";
 import { IndexEngine } from "./indexEngine.ts";
 import { KeeperService } from "./keeperService.ts";
-import { PlanningSink } from "./liquidationSink.ts";
+import { PLANNING_GAS_UNITS, PlanningSink } from "./liquidationSink.ts";
 
 export async function runKeeper(cfg: KeeperConfig, log: Logger) {
   const ob = await openBook(cfg, log);
@@ -19,15 +20,31 @@ export async function runKeeper(cfg: KeeperConfig, log: Logger) {
   const assets = () => [...ob.sync.book.assets.values()].map((a) => ({ id: a.id, token: a.token }));
 
   let executor: Executor | undefined;
+  let chainRef: ViemChain | undefined;
   let sink: PlanningSink;
   if (cfg.mode === "liquidate") {
     if (walletClient === undefined) throw new Error("liquidate mode without a wallet");
     await ensureVaultAllowances({ publicClient, walletClient, vault: cfg.vault, tokens: [...ob.sync.book.assets.values()].map((a) => ({ token: a.token, asset: a.id })), log });
     const chain = new ViemChain({ publicClient, walletClient, vault: cfg.vault });
+    chainRef = chain;
+    const head = await publicClient.getBlock();
+    chain.setHead(head.baseFeePerGas ?? 0n, head.number);
+    const nonces = new NonceManager(chain);
+    await nonces.warm();
     // one clock for triggers and broadcasts, so reaction times are differences of the same clock
-    executor = new Executor({ chain, log, ...executorSettings(cfg), now: () => performance.now(), onEvent: (e) => sink.onExecutorEvent(e) });
+    executor = new Executor({
+      chain,
+      log,
+      ...executorSettings(cfg),
+      nonces,
+      // the planning estimate doubled: the simulation runs under this limit, so no eth_estimateGas is needed
+      gasLimitOf: (plan) => (plan.gasUnits ?? PLANNING_GAS_UNITS) * 2n,
+      now: () => performance.now(),
+      onEvent: (e) => sink.onExecutorEvent(e),
+    });
   }
   sink = new PlanningSink({
+    onHead: (baseFee, blockNumber) => chainRef?.setHead(baseFee, blockNumber),
     cfg,
     log,
     book: () => ob.sync.book,

@@ -57,7 +57,11 @@ export interface ExecutorChain {
   /** the liquidator's address (the sender) */
   readonly address: Address;
   /** eth_call of `liquidate` with the exact arguments (and its gas estimate); a revert is a result, an RPC failure throws */
-  simulate(call: LiquidationCall, blockTag: BlockTag): Promise<SimulationResult>;
+  /**
+   * eth_call of the liquidation. With `gasLimit` the call runs under that limit, which proves the limit
+   * suffices and spares an eth_estimateGas on the hot path (`gas` is then the limit).
+   */
+  simulate(call: LiquidationCall, blockTag: BlockTag, gasLimit?: bigint): Promise<SimulationResult>;
   /** sign the transaction (no broadcast) */
   sign(tx: LiquidationTx): Promise<SignedTx>;
   /** broadcast signed bytes; a refusal throws (SendRejected, or any error classifySendError reads) */

@@ -50,7 +50,7 @@ import { NonceManager } from "./nonceManager.ts";
 export type ExecutablePlan = Pick<
   Plan,
   "owner" | "subId" | "debtAsset" | "collateralAsset" | "repayAmount" | "minSeized" | "expectedProfitUsd" | "gasBudgetWei"
->;
+> & { /** the planner's gas estimate (used for the fee budget when the limit is fixed in advance) */ gasUnits?: bigint };
 
 /** Replace a transaction not mined this many blocks after its broadcast. */
 export const DEFAULT_REPLACE_AFTER_BLOCKS = 3n;
@@ -159,6 +159,11 @@ export interface ExecutorOptions {
   /** shared with anything else sending from the same key; default: a new one on `chain` */
   nonces?: NonceManager;
   onEvent?: (e: ExecutorEvent) => void;
+  /**
+   * A gas limit for a plan, known before sending: the simulation then runs under it (proving it suffices)
+   * and no eth_estimateGas is made. Undefined (the default): estimate, then add `gasLimitMarginBps`.
+   */
+  gasLimitOf?: (plan: ExecutablePlan) => bigint;
   /** clock for timings (ms) */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -212,7 +217,7 @@ const bigintJson = (v: unknown): unknown =>
   JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x)));
 
 export class Executor {
-  readonly #o: Required<Omit<ExecutorOptions, "onEvent" | "nonces">> & Pick<ExecutorOptions, "onEvent">;
+  readonly #o: Required<Omit<ExecutorOptions, "onEvent" | "nonces" | "gasLimitOf">> & Pick<ExecutorOptions, "onEvent" | "gasLimitOf">;
   readonly #nonces: NonceManager;
   readonly #queue: PQueue;
   readonly #entries = new Map<string, Entry>();
@@ -315,13 +320,19 @@ export class Executor {
     let sim: SimulationResult;
     let baseFeePerGas: bigint;
     let sentAtBlock: bigint;
+    // Hot path: one eth_call under the gas limit (no eth_estimateGas) while the fees come from the head.
+    const fixedLimit = this.#o.gasLimitOf?.(plan);
     try {
-      sim = await this.#o.chain.simulate(call, this.#o.simulateAt);
+      const [simulated, fees] = await Promise.all([
+        this.#o.chain.simulate(call, this.#o.simulateAt, fixedLimit),
+        this.#o.chain.fees(),
+      ]);
+      sim = simulated;
       if (!sim.ok) {
         const c = classifyRevert(sim.errorName);
         return this.#finish(entry, { kind: "dropped", ...c, errorName: sim.errorName, detail: sim.message });
       }
-      ({ baseFeePerGas, blockNumber: sentAtBlock } = await this.#o.chain.fees());
+      ({ baseFeePerGas, blockNumber: sentAtBlock } = fees);
     } catch (err) {
       return this.#finish(entry, { kind: "dropped", reason: "error", normal: false, detail: String(err) });
     }
@@ -333,8 +344,11 @@ export class Executor {
         detail: `estimate ${sim.gas} > maxGasPerTx ${this.#o.maxGasPerTx}`,
       });
     }
-    const gasLimit = min(mulDivUp(sim.gas, BPS + this.#o.gasLimitMarginBps, BPS), this.#o.maxGasPerTx);
-    const limits: FeeLimits = { maxFeeCap: this.#o.maxFeePerGas, gasUnits: sim.gas, budgetWei: plan.gasBudgetWei };
+    const gasLimit =
+      fixedLimit !== undefined ? min(fixedLimit, this.#o.maxGasPerTx) : min(mulDivUp(sim.gas, BPS + this.#o.gasLimitMarginBps, BPS), this.#o.maxGasPerTx);
+    // the fee budget is checked on the gas the liquidation is expected to use, not on the limit
+    const gasUnits = fixedLimit !== undefined ? (plan.gasUnits ?? sim.gas) : sim.gas;
+    const limits: FeeLimits = { maxFeeCap: this.#o.maxFeePerGas, gasUnits, budgetWei: plan.gasBudgetWei };
     const quote = initialFees(baseFeePerGas, this.#o.priorityFeePerGas, limits);
     if (!quote.ok) {
       return this.#finish(entry, {

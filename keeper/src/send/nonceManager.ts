@@ -39,6 +39,15 @@ export class NonceManager {
     return run;
   }
 
+  /** Read the node's pending count now (at start), so the first liquidation pays no RPC for its nonce. */
+  async warm(): Promise<void> {
+    await this.#lock;
+    if (this.#stale || this.#next === undefined) {
+      this.#next = await this.#source.nonce("pending");
+      this.#stale = false;
+    }
+  }
+
   /** Give back a reserved nonce that was not broadcast. */
   release(nonce: number): void {
     if (this.#next !== undefined && !this.#stale && nonce === this.#next - 1) this.#next = nonce;

@@ -54,6 +54,7 @@ export class ViemChain implements ExecutorChain {
   readonly #wallet: WalletClient<Transport, Chain, Account>;
   readonly #account: LocalAccount;
   readonly #vault: Address;
+  #head: { baseFeePerGas: bigint; blockNumber: bigint } | undefined;
 
   constructor(o: ViemChainOptions) {
     const account = o.walletClient.account;
@@ -67,7 +68,7 @@ export class ViemChain implements ExecutorChain {
     this.#vault = o.vault;
   }
 
-  async simulate(call: LiquidationCall, blockTag: BlockTag): Promise<SimulationResult> {
+  async simulate(call: LiquidationCall, blockTag: BlockTag, gasLimit?: bigint): Promise<SimulationResult> {
     const request = {
       address: this.#vault,
       abi: vaultAbi,
@@ -77,6 +78,10 @@ export class ViemChain implements ExecutorChain {
       blockTag,
     } as const;
     try {
+      if (gasLimit !== undefined) {
+        const { result } = await this.#public.simulateContract({ ...request, gas: gasLimit });
+        return { ok: true, repaid: result[0], toLiquidator: result[1], gas: gasLimit };
+      }
       const { result } = await this.#public.simulateContract(request);
       const gas = await this.#public.estimateContractGas(request);
       return { ok: true, repaid: result[0], toLiquidator: result[1], gas };
@@ -121,7 +126,13 @@ export class ViemChain implements ExecutorChain {
     }
   }
 
+  /** Record the head the keeper already fetched, so `fees` needs no RPC on the hot path. */
+  setHead(baseFeePerGas: bigint, blockNumber: bigint): void {
+    this.#head = { baseFeePerGas, blockNumber };
+  }
+
   async fees(): Promise<{ baseFeePerGas: bigint; blockNumber: bigint }> {
+    if (this.#head !== undefined) return this.#head;
     const b = await this.#public.getBlock({ blockTag: "latest" });
     return { baseFeePerGas: b.baseFeePerGas ?? 0n, blockNumber: b.number };
   }
