@@ -41,6 +41,8 @@ function abiOf(name: string): Abi {
 /** Hardhat's well-known development keys (accounts #0 and #1 of its test mnemonic): local chain only. */
 const ADMIN_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const KEEPER_KEY: Hex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+/** the address the keeper liquidates from */
+export const SIM_KEEPER_ADDRESS: Address = privateKeyToAccount(KEEPER_KEY).address;
 
 export interface SimOptions {
   accounts: number;
@@ -68,6 +70,8 @@ export interface SimOptions {
   /** longest wait for the keeper after one round */
   stepTimeoutMs: number;
   keeperLogLevel: string;
+  /** append the keeper's log lines to this file */
+  keeperLogFile?: string;
   /** port of the local chain (0: any free port) */
   port: number;
 }
@@ -84,7 +88,7 @@ export const DEFAULT_OPTIONS: SimOptions = {
   keeper: true,
   keeperReadyTimeoutMs: 120_000,
   keeperQuietMs: 500,
-  keeperPatienceMs: 2000,
+  keeperPatienceMs: 10_000,
   stepTimeoutMs: 60_000,
   keeperLogLevel: "info",
   port: 0,
@@ -142,7 +146,11 @@ export interface SimSummary {
   keeper: {
     enabled: boolean;
     broadcasts: number;
+    /** the keeper's outcome lines by kind, and by kind and reason ("dropped: front-run") */
     outcomes: Record<string, number>;
+    outcomeReasons: Record<string, number>;
+    /** the keeper's own counters from its "stopped" line */
+    finalStats?: Record<string, unknown>;
     /** receipts of the broadcast transactions: succeeded, reverted, never mined */
     onChain: { succeeded: number; reverted: number; missing: number };
     reactionMs: Percentiles;
@@ -333,6 +341,12 @@ export async function runSimulation(options: Partial<SimOptions> = {}, hooks: Si
         startBlock: stack.startBlock,
         privateKey: KEEPER_KEY,
         logLevel: o.keeperLogLevel,
+        logFile: o.keeperLogFile,
+        extra: {
+          KEEPER_CHAIN_ID: String(chain.chain.id),
+          // gas is paid in the chain's ETH: priced like the WETH asset
+          KEEPER_GAS_TOKEN_ASSET: String(stack.assets.findIndex((a) => a.symbol === "WETH")),
+        },
       });
       keepers.add(keeper);
       await keeper.waitReady(o.keeperReadyTimeoutMs);
@@ -673,9 +687,13 @@ async function summarize(
 
   // keeper transactions
   const outcomes: Record<string, number> = {};
+  const outcomeReasons: Record<string, number> = {};
   const onChain = { succeeded: 0, reverted: 0, missing: 0 };
   if (keeper) {
-    for (const x of keeper.outcomes) outcomes[x.kind] = (outcomes[x.kind] ?? 0) + 1;
+    for (const x of keeper.outcomes) {
+      outcomes[x.kind] = (outcomes[x.kind] ?? 0) + 1;
+      if (x.reason !== undefined) outcomeReasons[`${x.kind}: ${x.reason}`] = (outcomeReasons[`${x.kind}: ${x.reason}`] ?? 0) + 1;
+    }
     const hashes = keeper.broadcasts.map((b) => b.txHash).filter((h) => /^0x[0-9a-fA-F]{64}$/.test(h));
     const receipts = await chain.rpc.batch<{ status: string } | null>(
       hashes.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] })),
@@ -731,6 +749,8 @@ async function summarize(
       enabled: keeper !== undefined,
       broadcasts: keeper?.broadcasts.length ?? 0,
       outcomes,
+      outcomeReasons,
+      ...(keeper?.finalStats !== undefined ? { finalStats: keeper.finalStats } : {}),
       onChain,
       reactionMs: percentiles((keeper?.broadcasts ?? []).map((b) => b.reactionMs).filter((x): x is number => x !== undefined)),
       warnings: keeper?.warnings.slice(0, 20) ?? [],
@@ -776,7 +796,9 @@ export function renderSummary(s: SimSummary): string {
     L.push(`bad debt     $${formatUsd(s.badDebt.amountUsd)} written off on ${s.badDebt.accounts} accounts (from reserves $${formatUsd(s.badDebt.fromReservesUsd)}, socialised $${formatUsd(s.badDebt.socialisedUsd)})`);
     const r = k.reactionMs;
     const ms = (x: number | undefined) => (x === undefined ? "-" : `${Math.round(x)} ms`);
-    L.push(`keeper       ${k.broadcasts} tx sent: ${k.onChain.succeeded} succeeded, ${k.onChain.reverted} reverted, ${k.onChain.missing} not mined; outcomes ${JSON.stringify(k.outcomes)}`);
+    const list = (r: Record<string, number>) => Object.entries(r).map(([x, n]) => `${x} ${n}`).join(", ") || "none";
+    L.push(`keeper       ${k.broadcasts} tx sent: ${k.onChain.succeeded} succeeded, ${k.onChain.reverted} reverted, ${k.onChain.missing} not mined (receipts)`);
+    L.push(`             keeper outcomes: ${list(k.outcomes)}${Object.keys(k.outcomeReasons).length > 0 ? ` (${list(k.outcomeReasons)})` : ""}`);
     L.push(`             reaction (oracle update -> broadcast) p50 ${ms(r.p50)}, p95 ${ms(r.p95)}, max ${ms(r.max)} over ${r.count} tx`);
     for (const w of k.warnings.slice(0, 5)) L.push(`             keeper error: ${w}`);
   } else {
@@ -839,6 +861,7 @@ async function main(argv: string[]): Promise<number> {
     .addOption(new Option("--keeper-quiet-ms <ms>", "the keeper is done with a round after this long without activity").default(DEFAULT_OPTIONS.keeperQuietMs).argParser(intOption("--keeper-quiet-ms", 50, 600_000)))
     .addOption(new Option("--keeper-patience-ms <ms>", "how long an idle keeper gets to act on accounts estimated liquidatable").default(DEFAULT_OPTIONS.keeperPatienceMs).argParser(intOption("--keeper-patience-ms", 0, 600_000)))
     .addOption(new Option("--keeper-log-level <level>", "keeper log level").choices(["trace", "debug", "info", "warn", "error"]).default(DEFAULT_OPTIONS.keeperLogLevel))
+    .option("--keeper-log <file>", "append the keeper's log lines (JSON) to this file")
     .option("--json", "print the summary as JSON on stdout")
     .option("-q, --quiet", "no progress lines")
     .showHelpAfterError();
@@ -860,6 +883,7 @@ async function main(argv: string[]): Promise<number> {
     keeperQuietMs: f.keeperQuietMs as number,
     keeperPatienceMs: f.keeperPatienceMs as number,
     keeperLogLevel: String(f.keeperLogLevel),
+    keeperLogFile: f.keeperLog as string | undefined,
   };
   const t0 = performance.now();
   const progress = f.quiet === true ? undefined : (line: string) => process.stderr.write(`[sim ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${line}\n`);

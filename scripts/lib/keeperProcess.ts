@@ -7,6 +7,7 @@
  * - `"msg":"liquidation outcome"` with `kind` (mined | reverted | dropped | skipped) and `txHash`.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -22,6 +23,8 @@ export interface KeeperBroadcast {
 
 export interface KeeperOutcome {
   kind: string;
+  /** why, for dropped or skipped ones (e.g. "front-run") */
+  reason: string | undefined;
   txHash: string | undefined;
   account: string | undefined;
   atMs: number;
@@ -48,6 +51,8 @@ export interface KeeperEnv {
   extra?: Record<string, string>;
   /** the keeper's command after `node` (default: keeper/src/cli.ts run); SIM_KEEPER_CMD overrides it */
   command?: string[];
+  /** append every line the keeper writes to this file */
+  logFile?: string;
 }
 
 /** The keeper command: SIM_KEEPER_CMD (space-separated, run with node) or the project's keeper. */
@@ -64,11 +69,14 @@ export class KeeperProcess {
   /** the last lines the keeper wrote (stderr and stdout), for error messages */
   readonly tail: string[] = [];
   readyAtMs: number | undefined;
+  /** the fields of the keeper's last "stopped" line (its own counters), if it wrote one */
+  finalStats: Record<string, unknown> | undefined;
   lastActivityMs = 0;
   exitCode: number | null | undefined;
   exitSignal: NodeJS.Signals | null | undefined;
   #onLine: (() => void)[] = [];
   #exited: Promise<void>;
+  #log: WriteStream | undefined;
 
   constructor(env: KeeperEnv) {
     const childEnv: NodeJS.ProcessEnv = {
@@ -90,6 +98,7 @@ export class KeeperProcess {
       this.child.once("exit", (code, signal) => {
         this.exitCode = code;
         this.exitSignal = signal;
+        this.#log?.end();
         this.#notify();
         resolve();
       });
@@ -100,6 +109,7 @@ export class KeeperProcess {
         resolve();
       });
     });
+    if (env.logFile !== undefined) this.#log = createWriteStream(env.logFile, { flags: "a" });
     this.#lines(this.child.stderr!, (l) => this.#parse(l));
     this.#lines(this.child.stdout!, (l) => this.#parse(l));
   }
@@ -135,6 +145,7 @@ export class KeeperProcess {
   }
 
   #parse(line: string) {
+    this.#log?.write(line + "\n");
     this.tail.push(line);
     if (this.tail.length > 40) this.tail.shift();
     let rec: Record<string, unknown>;
@@ -160,8 +171,11 @@ export class KeeperProcess {
       });
       this.lastActivityMs = now;
     } else if (msg === "liquidation outcome") {
-      this.outcomes.push({ kind: str(rec.kind) ?? "unknown", txHash: str(rec.txHash), account: str(rec.account), atMs: now });
+      this.outcomes.push({ kind: str(rec.kind) ?? "unknown", reason: str(rec.reason) ?? str(rec.errorName), txHash: str(rec.txHash), account: str(rec.account), atMs: now });
       this.lastActivityMs = now;
+    } else if (msg === "stopped") {
+      const { level: _l, time: _t, msg: _m, svc: _s, pid: _p, hostname: _h, ...rest } = rec;
+      this.finalStats = rest;
     } else if (typeof rec.level === "number" && rec.level >= 50) {
       this.warnings.push(`${msg}${rec.err ? `: ${JSON.stringify(rec.err).slice(0, 300)}` : ""}`);
     }

@@ -2,8 +2,11 @@
  * Smoke test of `npm run sim` (scripts/sim.ts) in-process, without the keeper: a tiny seeded population,
  * the built-in crash, and the summary checked against the chain (every account the summary calls
  * liquidatable is below health 1 in the vault's own view and every other one is not; the population's
- * size; no liquidation without a keeper). Plus the pure parts: the population and the scenario are
- * reproducible from the seed, and bad price files are refused with a message naming the problem.
+ * size; no liquidation without a keeper). Then the same with the real keeper as a child process (skipped
+ * if this checkout's keeper has no `run`): the summary's liquidations are the chain's Liquidated events,
+ * all from the keeper's address, valued at the vault's own prices at their blocks. Plus the pure parts:
+ * the population and the scenario are reproducible from the seed, and bad price files are refused with a
+ * message naming the problem.
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -15,7 +18,8 @@ import { DEFAULT_STACK_ASSETS, type Stack } from "../../scripts/lib/deployStack.
 import { builtInScenario, historyPath, startPrices } from "../../scripts/lib/scenario.ts";
 import { LEVERAGE_PROFILES, planPopulation } from "../../scripts/lib/seedPopulation.ts";
 import type { SimChain } from "../../scripts/lib/simChain.ts";
-import { accountKey, renderSummary, runSimulation, summaryJson, type SimSummary } from "../../scripts/sim.ts";
+import { keeperHasRun } from "../../scripts/lib/keeperProcess.ts";
+import { SIM_KEEPER_ADDRESS, accountKey, renderSummary, runSimulation, summaryJson, type SimSummary } from "../../scripts/sim.ts";
 
 const WAD = 10n ** 18n;
 
@@ -94,6 +98,69 @@ describe("npm run sim (in-process, --no-keeper)", function () {
     assert.match(text, new RegExp(`${summary.end.liquidatable.length} of 20 accounts liquidatable`));
     const json = JSON.parse(summaryJson(summary)) as { end: { liquidatableDebtUsd: string } };
     assert.match(json.end.liquidatableDebtUsd, /^\d+\.\d\d$/);
+  });
+});
+
+describe("npm run sim with the real keeper (in-process chain, keeper as a child process)", function () {
+  this.timeout(180_000);
+  let summary: SimSummary;
+  let chain: SimChain | undefined;
+  let stack: Stack | undefined;
+
+  before(async function () {
+    if (!keeperHasRun()) this.skip(); // the keeper's `run` command is not in this checkout
+    summary = await runSimulation(
+      { accounts: 20, seed: "smoke", subAccountsPerOwner: 8, leverage: "aggressive", scenario: "eth-crash", stepSeconds: 900, keeper: true },
+      {
+        onChain: (c, s) => {
+          chain = c;
+          stack = s;
+        },
+        keepChain: true,
+      },
+    );
+  });
+
+  after(async () => {
+    await chain?.close();
+  });
+
+  it("the summary's liquidations are the chain's, all by the keeper, valued at the vault's prices", async () => {
+    assert.ok(chain && stack);
+    const abi = compiled("IVault").abi;
+    const logs = await chain.publicClient.getContractEvents({ address: stack.vault, abi, eventName: "Liquidated", fromBlock: stack.startBlock });
+    assert.ok(logs.length > 0, "a 35% crash on an aggressive book liquidates");
+    assert.equal(summary.liquidations.events, logs.length);
+    let repaid = 0n;
+    const accounts = new Set<string>();
+    for (const l of logs) {
+      const a = (l as unknown as { args: Record<string, unknown> }).args;
+      assert.equal((a.liquidator as string).toLowerCase(), SIM_KEEPER_ADDRESS.toLowerCase());
+      accounts.add(accountKey(a.owner as string, Number(a.subId)));
+      const debtAsset = Number(a.debtAsset);
+      const [price] = (await chain.publicClient.readContract({ address: stack.vault, abi, functionName: "price", args: [debtAsset], blockNumber: l.blockNumber! })) as [bigint];
+      repaid += (((a.paid ?? a.repaid) as bigint) * price) / 10n ** BigInt(stack.assets[debtAsset]!.decimals);
+    }
+    assert.equal(summary.liquidations.accounts, accounts.size);
+    assert.equal(summary.liquidations.repaidUsd, repaid);
+    const k = summary.keeper;
+    assert.equal(k.broadcasts, k.onChain.succeeded + k.onChain.reverted + k.onChain.missing);
+    assert.equal(k.onChain.succeeded, logs.length, "every liquidation is a broadcast the keeper logged");
+    assert.equal(k.reactionMs.count, k.broadcasts);
+  });
+
+  it("reports as liquidatable at the end exactly the accounts below health 1", async () => {
+    assert.ok(chain && stack);
+    const abi = compiled("IVault").abi;
+    const plan = planPopulation(
+      { accounts: 20, seed: "smoke", medianSizeUsd: 25_000, leverage: LEVERAGE_PROFILES.aggressive, subAccountsPerOwner: 8 },
+      stack.assets,
+    );
+    const reported = new Set(summary.end.liquidatable);
+    for (const a of plan.accounts) {
+      const h = (await chain.publicClient.readContract({ address: stack.vault, abi, functionName: "accountHealth", args: [a.owner, a.subId] })) as { healthFactor: bigint };
+      assert.equal(reported.has(accountKey(a.owner, a.subId)), h.healthFactor < WAD);
+    }
   });
 });
 
