@@ -367,17 +367,34 @@ export function accountLevels(
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** Permutation sorting `keys[0..n)` ascending (LSD radix on the IEEE bits; comparator sort when small). */
-export function sortPermutation(keys: Float64Array, n: number): Uint32Array {
-  const perm = new Uint32Array(n);
+// Scratch of the radix sort, reused across sorts (a rebuild sorts every side: no garbage per sort).
+let sPerm = new Uint32Array(0);
+let sDst = new Uint32Array(0);
+let sLo = new Uint32Array(0);
+let sHi = new Uint32Array(0);
+const sCountDigits = new Uint32Array(65536);
+
+/**
+ * Permutation sorting `keys[0..n)` ascending (LSD radix on the IEEE bits; comparator sort when small),
+ * as a view into the sort's scratch: valid until the next sort.
+ */
+function sortPermutationScratch(keys: Float64Array, n: number): Uint32Array {
+  if (sPerm.length < n) {
+    const cap = Math.max(n, sPerm.length * 2);
+    sPerm = new Uint32Array(cap);
+    sDst = new Uint32Array(cap);
+    sLo = new Uint32Array(cap);
+    sHi = new Uint32Array(cap);
+  }
+  const perm = sPerm.subarray(0, n);
   for (let i = 0; i < n; i++) perm[i] = i;
   if (n < 2048 || !LITTLE_ENDIAN) {
     perm.sort((a, b) => keys[a]! - keys[b]! || a - b);
     return perm;
   }
   const raw = new Uint32Array(keys.buffer, keys.byteOffset, 2 * n);
-  const lo = new Uint32Array(n);
-  const hi = new Uint32Array(n);
+  const lo = sLo;
+  const hi = sHi;
   for (let i = 0; i < n; i++) {
     const h = raw[2 * i + 1]!;
     const l = raw[2 * i]!;
@@ -389,9 +406,9 @@ export function sortPermutation(keys: Float64Array, n: number): Uint32Array {
       lo[i] = l;
     }
   }
-  let src = perm;
-  let dst = new Uint32Array(n);
-  const count = new Uint32Array(65536);
+  let src = sPerm;
+  let dst = sDst;
+  const count = sCountDigits;
   for (let pass = 0; pass < 4; pass++) {
     const word = pass < 2 ? lo : hi;
     const shift = pass % 2 === 0 ? 0 : 16;
@@ -413,7 +430,12 @@ export function sortPermutation(keys: Float64Array, n: number): Uint32Array {
     src = dst;
     dst = t;
   }
-  return src;
+  return src.subarray(0, n);
+}
+
+/** Permutation sorting `keys[0..n)` ascending (a fresh array). */
+export function sortPermutation(keys: Float64Array, n: number): Uint32Array {
+  return sortPermutationScratch(keys, n).slice();
 }
 
 // ================================================================================ the index
@@ -447,10 +469,10 @@ class Column {
     this.gn[this.n] = gen;
     this.n++;
   }
-  /** A sorted copy of the first n entries. */
-  sorted(): Column {
-    const perm = sortPermutation(this.lv, this.n);
-    const out = new Column(this.n);
+  /** A sorted copy of the first n entries, into `into` when it is large enough (else a new column). */
+  sorted(into?: Column): Column {
+    const perm = sortPermutationScratch(this.lv, this.n);
+    const out = into !== undefined && into !== this && into.lv.length >= this.n ? into : new Column(this.n);
     for (let i = 0; i < this.n; i++) {
       const j = perm[i]!;
       out.lv[i] = this.lv[j]!;
@@ -523,6 +545,8 @@ export class LiquidationIndex {
   private liveEntries = 0;
   /** side id (asset * 2 + side) -> its sorted run and overflow */
   private sides: (SideIndex | undefined)[] = new Array(2 * MAX_ASSET);
+  /** the rebuild's unsorted columns, kept for the next rebuild (no garbage per rebuild) */
+  private builders: (Column | undefined)[] = new Array(2 * MAX_ASSET);
   private bands = new Map<number, Band>();
   private lastPrices = new Map<number, bigint>();
   /**
@@ -580,6 +604,7 @@ export class LiquidationIndex {
       this.slotOf = new Map();
     }
     this.accs = new Array(this.keys.length);
+    const oldSides = this.sides;
     this.sides = new Array(2 * MAX_ASSET);
     this.pendingLow = new Set();
     this.pendingHigh = new Set();
@@ -600,10 +625,13 @@ export class LiquidationIndex {
     this.ensureSlots(book.accounts.size);
     this.sideCount.fill(0);
     const fr = this.frame(book, timestamp);
-    const cols: (Column | undefined)[] = new Array(2 * MAX_ASSET);
+    const cols = this.builders;
+    for (const col of cols) if (col !== undefined) col.n = 0;
     const estimate = Math.max(16, book.accounts.size >> 2);
     const keys = this.keys;
     const slotOf = this.slotOf;
+    // slots were handed out in the book's order: walk them along instead of hashing every key
+    let cursor = 0;
     for (const [key, acc] of book.accounts) {
       if (acc.positions.size === 0) continue;
       const debts = boundAccount(acc.positions, acc.group, fr);
@@ -612,13 +640,14 @@ export class LiquidationIndex {
         continue;
       }
       if (debts === 0) continue;
-      let slot = slotOf.get(key);
+      let slot = cursor < keys.length && keys[cursor] === key ? cursor : slotOf.get(key);
       if (slot === undefined) {
         slot = keys.length;
         keys.push(key);
         slotOf.set(key, slot);
         this.ensureSlots(slot + 1);
       }
+      cursor = slot + 1;
       const g = this.gen[slot]!;
       this.accs[slot] = acc;
       this.ensurePool(sCount);
@@ -636,7 +665,8 @@ export class LiquidationIndex {
     }
     for (let id = 0; id < cols.length; id++) {
       const col = cols[id];
-      if (col !== undefined) this.sides[id] = new SideIndex(col.sorted());
+      // the previous run of the side is garbage now: sort into it when it is large enough
+      if (col !== undefined && col.n > 0) this.sides[id] = new SideIndex(col.sorted(oldSides[id]?.run));
     }
   }
 
