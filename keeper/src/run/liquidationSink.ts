@@ -90,6 +90,8 @@ export class PlanningSink implements LiquidationSink {
       allowances: this.allowances,
       gas: { gasUnits: PLANNING_GAS_UNITS, maxFeePerGas, nativeUsdPrice },
       minProfitUsd: cfg.minProfitUsd,
+      // the profit gate is applied at minSeized, so a tolerance never lets an unprofitable plan through
+      minSeizedToleranceBps: cfg.minSeizedToleranceBps,
     };
     for (const a of accounts) {
       if (this.o.executor?.isInFlight(a.owner, a.subId)) continue;
