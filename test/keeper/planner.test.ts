@@ -354,6 +354,35 @@ describe("planner: plans", () => {
     assert.equal(none.repayAmount, debt);
   });
 
+  it("taking the whole of one collateral asks for 0.1 % more repay, so a bonus moved by the block's timestamp still seizes it all", () => {
+    // 2x2 at health 0.893 (WETH at 1,400): the best pair (DAI against WETH) pays for all 5 WETH
+    const positions: Position[] = [
+      { asset: WETH, isDebt: false, amount: 5n * WAD },
+      { asset: WBTC, isDebt: false, amount: 10n ** 7n },
+      { asset: USDC, isDebt: true, amount: 2_000n * 10n ** 6n },
+      { asset: DAI, isDebt: true, amount: 9_500n * WAD },
+    ];
+    const book = makeBook([{ owner: ALICE, positions }]);
+    const ctx = ctxFor(book, { prices: pricesWith({ [WETH]: 70n }) });
+    const p = expectPlan(planLiquidation(ctx, ALICE, 0));
+    assert.equal(p.debtAsset, DAI);
+    assert.equal(p.collateralAsset, WETH);
+    assert.equal(p.expectedSeized, 5n * WAD, "the plan takes all the WETH");
+    assert.equal(p.repayAmount, p.expectedRepaid + (p.expectedRepaid * DEFAULT_FULL_REPAY_HEADROOM_BPS + 9_999n) / 10_000n);
+    // the block mines at a slightly higher health (here WBTC a hair up; on chain, a second less of
+    // interest): the bonus falls, and the exact repay would leave a few wei of WETH, refused as dust
+    const moved = new Map(ctx.prices);
+    moved.set(WBTC, moved.get(WBTC)! + moved.get(WBTC)! / 100_000n);
+    const exact = book.previewLiquidation(ALICE, 0, DAI, WETH, p.expectedRepaid, LQ, moved, T);
+    assert.ok(!exact.ok && exact.error === "MustNotLeaveDust");
+    // the amount sent is capped by the vault at its own maximum and seizes exactly all of it, for at least minSeized
+    const sent = book.previewLiquidation(ALICE, 0, DAI, WETH, p.repayAmount, LQ, moved, T);
+    assert.ok(sent.ok && sent.preview.seized === 5n * WAD && sent.preview.toLiquidator >= p.minSeized);
+    assert.ok(sent.preview.repaid < p.repayAmount, "the vault capped the repay");
+    // without headroom the plan sends the exact repay
+    assert.equal(expectPlan(planLiquidation({ ...ctx, fullRepayHeadroomBps: 0n }, ALICE, 0)).repayAmount, p.expectedRepaid);
+  });
+
   it("a minSeized tolerance lowers minSeized and gates profit at it", () => {
     const book = makeBook([{ owner: ALICE, positions: WETH_VS_USDC }]);
     const exact = expectPlan(planLiquidation(ctxFor(book), ALICE, 0));

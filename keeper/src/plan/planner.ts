@@ -23,7 +23,10 @@
  * - `repayAmount` is the preview's repaid (so never above the balance, the allowance or the maximum),
  *   except when the plan repays the whole debt: then `fullRepayHeadroomBps` more (still within
  *   `spendable`) is asked, because interest accrued between planning and mining would otherwise leave a
- *   few wei of debt, which the vault refuses as dust. The vault caps the repay at its maximum anyway.
+ *   few wei of debt, which the vault refuses as dust. The same headroom is asked when the plan takes the
+ *   whole of the collateral (the repay that buys it moves with the bonus, i.e. with the block's timestamp).
+ *   The vault caps the repay at its maximum anyway; what the liquidator pays above the plan is the bonus's
+ *   move between the planned and the mined block (interest of a second or so), not the headroom.
  * - `minSeized` = expected toLiquidator - ceil(toLiquidator * minSeizedToleranceBps / 10000). With the
  *   default tolerance 0 it is exactly the twin's toLiquidator: a state changed by a front-runner or a price
  *   update makes the transaction revert (caught by the executor's simulation, before any gas is spent)
@@ -231,9 +234,17 @@ export function evaluatePair(
   if (pd === undefined || pc === undefined) throw new PlanError(`no price for asset ${pd === undefined ? debtAsset : collateralAsset}`);
 
   let repayAmount = p.repaid;
+  const headroomBps = ctx.fullRepayHeadroomBps ?? DEFAULT_FULL_REPAY_HEADROOM_BPS;
+  const collateralBalance = book.account(owner, subId)?.positions.get(collateralAsset)?.amount;
   if (p.repaid === debtOwed) {
-    const headroom = mulDivUp(debtOwed, ctx.fullRepayHeadroomBps ?? DEFAULT_FULL_REPAY_HEADROOM_BPS, BPS);
-    repayAmount = minOf(spendable, debtOwed + headroom);
+    repayAmount = minOf(spendable, debtOwed + mulDivUp(debtOwed, headroomBps, BPS));
+  } else if (p.seized === collateralBalance) {
+    // The repay that buys all of the collateral depends on the bonus, and the bonus on the health at the
+    // block that mines it: in a block at another timestamp than planned (the head's own, on a chain whose
+    // blocks can share a timestamp) the exact repay would seize a few wei less than all of it, which the
+    // vault refuses as dust. Asked a little more, the vault caps the repay at its own maximum for this
+    // collateral and seizes exactly all of it.
+    repayAmount = minOf(spendable, p.repaid + mulDivUp(p.repaid, headroomBps, BPS));
   }
   const tol = ctx.minSeizedToleranceBps ?? 0n;
   const minSeized = p.toLiquidator - mulDivUp(p.toLiquidator, tol, BPS);

@@ -1,6 +1,7 @@
 /**
- * `keeper run`: the live loop. The books are opened (checkpoint + backfill), then kept current from a
- * WebSocket log subscription on the vault and every feed (or HTTP polling without one). An oracle log is
+ * `keeper run`: the live loop. The books are opened (checkpoint + backfill), then kept current from each
+ * new head's logs (vault and feeds), with a WebSocket subscription to every feed's logs for the fastest
+ * trigger (without a WebSocket, HTTP polling of the head). An oracle log is
  * the trigger: the reaction engine finds the accounts whose liquidation price was crossed, checks them
  * exactly with the twin at the next block's timestamp, the planner prices each liquidation in bigint, and
  * the executor simulates and sends. Every new head reconciles the logs (a dropped WebSocket message is
@@ -44,6 +45,8 @@ export interface LiquidationSink {
 }
 
 const CHECKPOINT_EVERY_BLOCKS = 20n;
+/** Shortest interval of the HTTP head poll that backs the WebSocket head subscription (ms). */
+const HEAD_FALLBACK_MIN_MS = 250;
 
 export interface KeeperStats {
   oracleUpdates: number;
@@ -66,6 +69,7 @@ export class KeeperService {
   private unwatch: Array<() => void> = [];
   private headQueue: Promise<void> = Promise.resolve();
   private feedsKey = "";
+  private liveBatch: { logs: Log[]; receivedAt: number } | undefined;
 
   constructor(cfg: KeeperConfig, log: Logger, ob: OpenBook, engine: ReactionEngine, sink: LiquidationSink) {
     this.cfg = cfg;
@@ -116,13 +120,22 @@ export class KeeperService {
     const feeds = this.ob.sync.feedAddresses();
     this.feedsKey = feeds.join(",");
     if (ws !== undefined) {
+      // Only the feeds' logs are taken live (they are the trigger). The vault's logs come from each head's
+      // sync: the book skips any vault log before the last one it applied (LogSync.isNew), so a vault log
+      // applied live ahead of one the subscription missed (e.g. a block mined before the subscription was
+      // live) would make the book skip the missed one for good. A feed answer has no such hole: the newest
+      // round wins.
+      if (feeds.length > 0) {
+        this.unwatch.push(
+          ws.watchEvent({
+            address: feeds,
+            poll: false,
+            onLogs: (logs) => this.onLiveLogs(logs as Log[], performance.now()),
+            onError: (e) => this.log.warn({ err: String(e) }, "log subscription error (the next head reconciles)"),
+          }),
+        );
+      }
       this.unwatch.push(
-        ws.watchEvent({
-          address: [this.cfg.vault, ...feeds],
-          poll: false,
-          onLogs: (logs) => this.onLiveLogs(logs as Log[], performance.now()),
-          onError: (e) => this.log.warn({ err: String(e) }, "log subscription error (the next head reconciles)"),
-        }),
         // a skipped head is harmless: onHead syncs every block up to the one it is given
         // over a WebSocket transport viem subscribes to newHeads (eth_subscribe) by default
         ws.watchBlockNumber({
@@ -130,6 +143,13 @@ export class KeeperService {
           onError: (e) => this.log.warn({ err: String(e) }, "head subscription error"),
         }),
       );
+      // The subscriptions go live only once their eth_subscribe round trips are answered, after "ready"
+      // is logged, and a WebSocket can stall without an error: a block mined in that window (or missed
+      // by a stalled subscription) would wait for the next notified head. The head is also polled over
+      // HTTP, and a head past the synced block is processed like a notified one (onHead is idempotent).
+      const timer = setInterval(() => void this.pollHead(), Math.max(this.cfg.pollMs, HEAD_FALLBACK_MIN_MS));
+      timer.unref();
+      this.unwatch.push(() => clearInterval(timer));
     } else {
       this.unwatch.push(
         this.ob.clients.publicClient.watchBlockNumber({
@@ -154,17 +174,45 @@ export class KeeperService {
 
   // ---------------------------------------------------------------- triggers
 
+  /**
+   * Live logs arrive one notification per log: those that arrive together (the same WebSocket read) are
+   * applied as one batch on the next turn of the event loop, so several feeds updated in one block are
+   * evaluated at their new prices together rather than through a mix of new and old prices that never
+   * held on chain. The reaction time still counts from the first log's arrival.
+   */
   private onLiveLogs(raw: Log[], receivedAt: number): void {
     if (this.stopped) return;
+    if (this.liveBatch === undefined) {
+      this.liveBatch = { logs: [], receivedAt };
+      setImmediate(() => this.flushLiveLogs());
+    }
+    this.liveBatch.logs.push(...raw);
+  }
+
+  private flushLiveLogs(): void {
+    const batch = this.liveBatch;
+    this.liveBatch = undefined;
+    if (batch === undefined || this.stopped) return;
+    const raw = batch.logs;
     if (raw.some((l) => l.removed)) {
       this.log.warn("a subscribed log was removed (reorg): the next head reconciles from the logs");
       return;
     }
     try {
       const applied = this.ob.sync.applyLive(raw);
-      this.process(applied.vaultLogs, applied.feedLogs, receivedAt);
+      this.process(applied.vaultLogs, applied.feedLogs, batch.receivedAt);
     } catch (e) {
       this.log.error({ err: String(e) }, "applying live logs failed (the next head reconciles)");
+    }
+  }
+
+  private async pollHead(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const n = await this.ob.clients.publicClient.getBlockNumber({ cacheTime: 0 });
+      if (n > this.ob.sync.syncedTo) this.enqueueHead(n);
+    } catch (e) {
+      this.log.debug({ err: String(e) }, "head poll failed (the subscription still runs)");
     }
   }
 
