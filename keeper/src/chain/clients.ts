@@ -45,3 +45,17 @@ export function makeClients(cfg: KeeperConfig, chainId: number): KeeperClients {
   const walletClient = account ? createWalletClient({ chain, account, transport }) : undefined;
   return { chain, publicClient, wsClient, account, walletClient };
 }
+
+/**
+ * Closes the WebSocket, if any. Without this the socket outlives the keeper's stop: viem keeps it (cached
+ * per URL, shared by every client of the process) and, when the node goes away, tries to reconnect and
+ * prints each failure to the console.
+ */
+export async function closeClients(clients: Pick<KeeperClients, "wsClient">): Promise<void> {
+  if (clients.wsClient === undefined) return;
+  try {
+    (await clients.wsClient.transport.getRpcClient()).close();
+  } catch {
+    // never connected, or already closed: nothing to release
+  }
+}

@@ -42,11 +42,15 @@ export interface LiquidationSink {
   handle(accounts: LiquidatableAccount[], prices: Prices, timestamp: bigint, receivedAt: number): void;
   onBlock(blockNumber: bigint, timestamp: bigint, baseFeePerGas: bigint | undefined): Promise<void>;
   idle(): Promise<void>;
+  /** resolves once the liquidations handed over are broadcast (or given up), or after `maxWaitMs` */
+  broadcastsSettled?(maxWaitMs: number): Promise<void>;
 }
 
 const CHECKPOINT_EVERY_BLOCKS = 20n;
 /** Shortest interval of the HTTP head poll that backs the WebSocket head subscription (ms). */
 const HEAD_FALLBACK_MIN_MS = 250;
+/** Longest a head's sweep waits for the broadcasts of a reaction in progress (ms). */
+const SWEEP_YIELD_MAX_MS = 500;
 
 export interface KeeperStats {
   oracleUpdates: number;
@@ -228,6 +232,9 @@ export class KeeperService {
     this.headTimestamp = block.timestamp;
     this.process(r.vaultLogs, r.feedLogs, performance.now());
     this.resubscribeIfFeedsChanged();
+    // the oracle's log and its block arrive together: the reaction's broadcasts go first
+    await this.sink.broadcastsSettled?.(SWEEP_YIELD_MAX_MS);
+    if (this.stopped) return;
     const sweep = this.engine.sweep(this.book, this.prices, this.nextTimestamp());
     this.stats.sweeps++;
     if (sweep.liquidatable.length > 0) this.dispatch(sweep.liquidatable, performance.now());

@@ -50,6 +50,9 @@ export class PlanningSink implements LiquidationSink {
   private readonly triggeredAt = new Map<string, number>();
   /** account -> last skip reason logged, so a skip is logged once until it changes */
   private readonly lastSkip = new Map<string, string>();
+  /** plans handed to the executor and not yet broadcast (or given up) */
+  private readonly beforeBroadcast = new Set<string>();
+  private settledWaiters: Array<() => void> = [];
 
   constructor(o: SinkOptions) {
     this.o = o;
@@ -112,6 +115,7 @@ export class PlanningSink implements LiquidationSink {
         continue;
       }
       this.triggeredAt.set(a.key, receivedAt);
+      this.beforeBroadcast.add(a.key);
       void this.o.executor.submit(r);
     }
   }
@@ -120,6 +124,10 @@ export class PlanningSink implements LiquidationSink {
   onExecutorEvent(e: ExecutorEvent): void {
     const { log } = this.o;
     const account = `${e.plan.owner}/${e.plan.subId}`;
+    // a duplicate's "skipped" leaves the plan it duplicated in flight
+    if (e.kind === "sent" || e.kind === "mined" || e.kind === "reverted" || e.kind === "dropped" || (e.kind === "skipped" && e.reason === "stopped")) {
+      this.broadcastDone(e.key);
+    }
     switch (e.kind) {
       case "sent": {
         this.stats.broadcast++;
@@ -151,6 +159,29 @@ export class PlanningSink implements LiquidationSink {
     this.baseFee = baseFeePerGas ?? 0n;
     this.o.onHead?.(this.baseFee, blockNumber);
     await this.refreshFunds();
+  }
+
+  private broadcastDone(key: string): void {
+    if (!this.beforeBroadcast.delete(key) || this.beforeBroadcast.size > 0) return;
+    const waiters = this.settledWaiters;
+    this.settledWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /**
+   * Resolves once every plan handed to the executor has been broadcast or given up, or after `maxWaitMs`.
+   * The head's full sweep waits on it: tens of milliseconds of CPU on a large book, it would otherwise
+   * run between a reaction's simulations and their broadcasts and delay them.
+   */
+  broadcastsSettled(maxWaitMs: number): Promise<void> {
+    if (this.beforeBroadcast.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, maxWaitMs);
+      this.settledWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   async idle(): Promise<void> {

@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import type { KeeperConfig } from "../config/schema.ts";
 import { openBook } from "../book/openBook.ts";
+import { closeClients } from "../chain/clients.ts";
 import { ensureVaultAllowances } from "../send/allowances.ts";
 import { readLiquidatorFunds } from "../send/funds.ts";
 import { Executor, executorSettings } from "../send/executor.ts";
@@ -58,6 +59,7 @@ export async function runKeeper(cfg: KeeperConfig, log: Logger) {
   const stop = async () => {
     await service.stop();
     await executor?.stop();
+    await closeClients(ob.clients);
     log.info({ keeper: service.stats, sink: { ...sink.stats, reactionMs: undefined, reactions: sink.stats.reactionMs.length } }, "stopped");
   };
   return { service, sink, executor, stop };
