@@ -236,8 +236,16 @@ class FakeChain implements ExecutorChain {
     this.block++;
   }
 
+  /** receipts the node does not serve yet (a node that shows the nonce used before the receipt) */
+  hiddenReceipts = new Set<Hex>();
+
   async receipt(hash: Hex): Promise<TxReceiptInfo | undefined> {
-    return this.receipts.get(hash);
+    return this.hiddenReceipts.has(hash) ? undefined : this.receipts.get(hash);
+  }
+
+  /** An empty block. */
+  emptyBlock(): void {
+    this.block++;
   }
 
   async fees() {
@@ -585,8 +593,32 @@ describe("executor on a fake chain", () => {
     const done = executor.submit(planFor(1, 50n));
     await until(() => chain.broadcasts.length === 1, "the broadcast");
     chain.external(); // replaces ours in the pool and is mined
+    const seen = async () => {
+      const p = chain.polls;
+      await until(() => chain.polls > p + 2, "the executor's polls of this block");
+    };
+    await seen();
+    chain.emptyBlock();
+    await seen();
+    chain.emptyBlock(); // no receipt of ours two blocks later: the nonce went to someone else
     const o = await done;
     assert.ok(o.kind === "dropped" && o.reason === "nonce-consumed");
+  });
+
+  it("a node that shows our nonce used before it serves the receipt: still mined, not nonce-consumed", async () => {
+    const chain = new FakeChain();
+    const { executor } = setup(chain);
+    const done = executor.submit(planFor(1, 50n));
+    await until(() => chain.broadcasts.length === 1, "the broadcast");
+    chain.hiddenReceipts.add(chain.broadcasts[0]!.hash);
+    chain.mine();
+    const polls = chain.polls;
+    await until(() => chain.polls > polls + 2, "polls with the nonce used and no receipt");
+    chain.emptyBlock();
+    await until(() => chain.polls > polls + 4, "polls one block later");
+    chain.hiddenReceipts.clear();
+    const o = await done;
+    assert.equal(o.kind, "mined");
   });
 
   it("stop: queued plans are skipped, pending transactions abandoned; later submits are skipped", async () => {
