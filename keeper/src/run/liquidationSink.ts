@@ -25,6 +25,12 @@ export interface SinkOptions {
   executor: Executor | undefined;
   /** each head's base fee, for the executor's fee quotes without an RPC on the hot path */
   onHead?: (baseFeePerGas: bigint, blockNumber: bigint) => void;
+  /**
+   * The last block the book has applied. An account the keeper liquidated in block B is not planned
+   * again until the book has synced B: before that the book still shows it underwater, and the plan
+   * could only be dropped by the simulation (an eth_call wasted, on a node busy with real work).
+   */
+  syncedTo?: () => bigint;
   /** the keeper's spendable funds per asset, refreshed each block */
   readFunds: () => Promise<{ balances: Map<number, bigint>; allowances: Map<number, bigint> }>;
 }
@@ -52,7 +58,10 @@ export class PlanningSink implements LiquidationSink {
   private readonly lastSkip = new Map<string, string>();
   /** plans handed to the executor and not yet broadcast (or given up) */
   private readonly beforeBroadcast = new Set<string>();
-  private settledWaiters: Array<() => void> = [];
+  /** each waiter's plans still before their broadcast, and how to wake it */
+  private settledWaiters: Array<{ keys: Set<string>; wake: () => void }> = [];
+  /** account -> block of the keeper's liquidation of it that the book has not synced yet */
+  private readonly awaitingSync = new Map<string, bigint>();
 
   constructor(o: SinkOptions) {
     this.o = o;
@@ -96,8 +105,14 @@ export class PlanningSink implements LiquidationSink {
       // the profit gate is applied at minSeized, so a tolerance never lets an unprofitable plan through
       minSeizedToleranceBps: cfg.minSeizedToleranceBps,
     };
+    const syncedTo = this.o.syncedTo?.();
     for (const a of accounts) {
       if (this.o.executor?.isInFlight(a.owner, a.subId)) continue;
+      const liquidatedAt = this.awaitingSync.get(a.key);
+      if (liquidatedAt !== undefined) {
+        if (syncedTo !== undefined && syncedTo < liquidatedAt) continue;
+        this.awaitingSync.delete(a.key);
+      }
       const r = planLiquidation(ctx, a.owner, a.subId);
       if (r.kind !== "plan") {
         this.stats.skipped++;
@@ -140,6 +155,7 @@ export class PlanningSink implements LiquidationSink {
       case "mined":
       case "reverted":
         this.stats[e.kind]++;
+        if (e.kind === "mined") this.awaitingSync.set(e.key, e.receipt.blockNumber);
         this.triggeredAt.delete(e.key);
         log.info({ account, kind: e.kind, txHash: e.receipt.hash, gasUsed: e.receipt.gasUsed }, "liquidation outcome");
         return;
@@ -162,25 +178,35 @@ export class PlanningSink implements LiquidationSink {
   }
 
   private broadcastDone(key: string): void {
-    if (!this.beforeBroadcast.delete(key) || this.beforeBroadcast.size > 0) return;
-    const waiters = this.settledWaiters;
+    if (!this.beforeBroadcast.delete(key)) return;
+    const waiting = this.settledWaiters;
     this.settledWaiters = [];
-    for (const w of waiters) w();
+    for (const w of waiting) {
+      w.keys.delete(key);
+      if (w.keys.size === 0) w.wake();
+      else this.settledWaiters.push(w);
+    }
   }
 
   /**
-   * Resolves once every plan handed to the executor has been broadcast or given up, or after `maxWaitMs`.
-   * The head's full sweep waits on it: tens of milliseconds of CPU on a large book, it would otherwise
-   * run between a reaction's simulations and their broadcasts and delay them.
+   * Resolves once every plan handed to the executor so far has been broadcast or given up (plans handed
+   * over later do not extend the wait), or after `maxWaitMs`. The head's full sweep waits on it: tens of
+   * milliseconds of CPU on a large book, it would otherwise run between a reaction's simulations and
+   * their broadcasts and delay them.
    */
   broadcastsSettled(maxWaitMs: number): Promise<void> {
     if (this.beforeBroadcast.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, maxWaitMs);
-      this.settledWaiters.push(() => {
+      const waiter = { keys: new Set(this.beforeBroadcast), wake: () => {} };
+      const timer = setTimeout(() => {
+        this.settledWaiters = this.settledWaiters.filter((w) => w !== waiter);
+        resolve();
+      }, maxWaitMs);
+      waiter.wake = () => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      this.settledWaiters.push(waiter);
     });
   }
 

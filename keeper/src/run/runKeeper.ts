@@ -52,6 +52,7 @@ export async function runKeeper(cfg: KeeperConfig, log: Logger) {
     liquidator: account?.address,
     executor,
     readFunds: () => readLiquidatorFunds(publicClient, account!.address, cfg.vault, assets()),
+    syncedTo: () => ob.sync.syncedTo,
   });
   await sink.init();
   const service = new KeeperService(cfg, log, ob, new IndexEngine(), sink);
