@@ -173,7 +173,7 @@ async function main(): Promise<void> {
   }
 }
 
-// an interrupted run still stops its nodes (benchNode's exit handler kills them by PID)
+// an interrupted run still stops its nodes (anvilNode's exit handler kills them by PID)
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => process.exit(130));
 
 main().then(

@@ -34,7 +34,7 @@ import { runKeeper } from "../../keeper/src/run/runKeeper.ts";
 import { sweep } from "../../keeper/src/watch/reaction.ts";
 import { compiled } from "./artifacts.ts";
 import { BENCH_KEEPER_KEY, crossingAnswer, memoryLogger } from "./benchKeeper.ts";
-import { startAnvil, type BenchNode } from "./benchNode.ts";
+import { startAnvil, type AnvilNode } from "./anvilNode.ts";
 import { seedOnAnvil, type BenchSeedResult } from "./benchSeed.ts";
 import { CallTally, dist, mean, sleep, sumOf, waitFor, type Dist } from "./benchStats.ts";
 import { DEFAULT_STACK_ASSETS, deployStack, type Stack } from "./deployStack.ts";
@@ -271,7 +271,8 @@ async function naiveBaseline(rpc: Rpc, stack: Stack, plan: PopulationPlan, o: Ch
 
 export async function benchOnChain(o: ChainBenchOptions): Promise<ChainBenchResult> {
   const say = o.progress;
-  const node: BenchNode = await startAnvil();
+  // no block gas limit: seeding packs many transactions per block; silent: no log line per request
+  const node: AnvilNode = await startAnvil({ silent: true, extraArgs: ["--disable-block-gas-limit"] });
   let stopKeeper: (() => Promise<void>) | undefined;
   try {
     say(`  anvil ${node.version} on ${node.httpUrl} (pid ${node.pid})`);

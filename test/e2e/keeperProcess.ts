@@ -3,7 +3,7 @@
  * environment (a local .env is ignored), its JSON log lines (pino, on stderr) parsed as they come, waits
  * for a line matching a predicate with a timeout (a timeout or an early exit fails with the keeper's last
  * 30 lines), and stopped by its PID: SIGTERM then SIGKILL after a timeout, or SIGKILL at once (a crash).
- * Exit and signal handlers (nodes.ts trackChild) SIGKILL every keeper still running.
+ * Exit and signal handlers (scripts/lib/anvilNode.ts trackChild) SIGKILL every keeper still running.
  *
  * Log contract used here: `"msg":"ready"`; `"liquidation broadcast"` {account "0x…/subId", txHash,
  * reactionMs, expectedProfitUsd}; `"liquidation outcome"` {account, kind: mined|reverted|dropped, txHash?,
@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { stopChild, trackChild } from "./nodes.ts";
+import { stopChild, trackChild } from "../../scripts/lib/anvilNode.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = "keeper/src/cli.ts";
