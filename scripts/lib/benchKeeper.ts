@@ -353,7 +353,7 @@ export async function benchKeeperSide(o: KeeperSideOptions): Promise<KeeperSideR
     async getBlock(a: { blockNumber?: bigint }) {
       headTally.add("eth_getBlockByNumber");
       const number = a.blockNumber ?? headBlock;
-      return { number, timestamp: T0, baseFeePerGas: BASE_FEE, hash: toHex(number, { size: 32 }) };
+      return { number, timestamp: T0, baseFeePerGas: BASE_FEE, hash: toHex(number, { size: 32 }), parentHash: toHex(number - 1n, { size: 32 }) };
     },
   };
   const fakeWs = {
@@ -396,6 +396,9 @@ export async function benchKeeperSide(o: KeeperSideOptions): Promise<KeeperSideR
     sync,
     headTimestamp: T0,
     saveCheckpoint: async () => {},
+    reopen: async () => {
+      throw new Error("the bench's fake chain never reorganises");
+    },
   };
   const lines: string[] = [];
   const log = memoryLogger(cfg.logLevel, lines);

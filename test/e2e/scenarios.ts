@@ -18,6 +18,8 @@
  *    leaves nothing liquidatable; SIGTERM then stops it cleanly (exit 0, checkpoint written).
  * 5. (anvil only: Hardhat refuses equal timestamps) blocks sharing the head's timestamp and an account whose
  *    best pair takes all of one collateral: see sameTimestamp.
+ * 6. (anvil only: anvil_reorg) a top-up the keeper has synced is reorganised away; the price then falls so
+ *    that the account is under without it: the keeper reopens its book and liquidates it.
  */
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -43,7 +45,7 @@ import {
   type Wallet,
 } from "./harness.ts";
 
-export type ScenarioName = "price-move" | "interest-only" | "competitor" | "kill-restart" | "same-timestamp";
+export type ScenarioName = "price-move" | "interest-only" | "competitor" | "kill-restart" | "same-timestamp" | "reorg";
 export const ALL_SCENARIOS: ScenarioName[] = ["price-move", "interest-only", "competitor", "kill-restart"];
 
 const READY_MS = 60_000;
@@ -644,6 +646,54 @@ async function sameTimestamp(ctx: Ctx): Promise<void> {
   await k.stop();
 }
 
+/**
+ * A chain reorganisation below the keeper's synced block. X is topped up (safe at WETH 2500 with the
+ * top-up, under without it); the keeper syncs the top-up; anvil_reorg replaces the blocks that held it
+ * with empty ones; WETH falls to 2500. A keeper that kept the orphaned top-up in its book would see X as
+ * healthy and never liquidate it.
+ */
+async function reorg(ctx: Ctx): Promise<void> {
+  const { world, node } = ctx;
+  await world.deploy();
+  await world.fundKeeper();
+  // X: 1.125 -> 0.9375 at WETH 2500 (1.406 with the top-up of 5 WETH); Y: safe throughout
+  const X = await world.open({ name: "X", owner: O, subId: 0, collateral: { WETH: "10" }, debt: { USDC: "22000" } });
+  const Y = await world.open({ name: "Y", owner: O + 1, subId: 0, collateral: { WETH: "10" }, debt: { USDC: "12000" } });
+  // the top-up's tokens and approval before the blocks that will be reorganised away
+  await world.mint("WETH", X.address, "5");
+  await world.approveVault(X.owner, "WETH");
+  const k = startKeeper(ctx);
+  await k.waitForMsg("ready", READY_MS);
+
+  const before = await node.control.blockNumber();
+  await world.send(world.wallet(X.owner), world.vault, "IVault", "deposit", [X.address, X.subId, ASSET.WETH, world.amount("WETH", "5")]);
+  await node.control.mine();
+  const [topped] = await world.health([X]);
+  const depth = Number((await node.control.blockNumber()) - before);
+  await sleep(1_000); // the keeper syncs the top-up's blocks
+
+  await node.control.call("anvil_reorg", [depth, []]);
+  const [reverted] = await world.health([X]);
+  assert.ok(reverted!.collateralValue < topped!.collateralValue, "the reorganisation took the top-up away");
+  await node.control.mine();
+
+  await movePrices(ctx, { WETH: 2500 });
+  setEq((await world.underwater()).map((a) => a.key), [X.key], "underwater after the move (the chain's view)", ctx);
+  await untilResolved(ctx, k, [X]);
+  await settle(ctx, k);
+
+  assert.ok(k.records.some((r) => r.msg === "chain reorganisation below the synced block: reopening the book"), "the keeper noticed the reorganisation");
+  const events = await world.liquidations();
+  setEq(events.map((e) => e.key), [X.key], "accounts liquidated", ctx);
+  for (const e of events) assert.equal(e.liquidator.toLowerCase(), world.keeperAddress.toLowerCase());
+  assert.ok(!events.some((e) => e.key === Y.key), "Y is untouched");
+  await assertRestored(ctx, [X.key]);
+  assertCleanKeeper(k, "reorg");
+  const reopened = k.records.find((r) => r.msg === "book reopened after the reorganisation");
+  ctx.notes.push(`reorg: depth ${depth}; book reopened in ${String(reopened?.raw.ms)} ms; ${fmtMs(reactionTimes(k))}; not mined: ${notMined(ctx, k)}`);
+  await k.stop();
+}
+
 const RUNNERS: Record<ScenarioName, { title: string; run: (ctx: Ctx) => Promise<void> }> = {
   "price-move": { title: "price move: exactly the accounts under 1 are liquidated, no healthy one is touched", run: priceMove },
   "interest-only": { title: "interest only: time travel pushes an account under and the per-block sweep liquidates it", run: interestOnly },
@@ -653,6 +703,7 @@ const RUNNERS: Record<ScenarioName, { title: string; run: (ctx: Ctx) => Promise<
     title: "blocks sharing the head's timestamp: an account whose best pair takes all of one collateral is liquidated",
     run: sameTimestamp,
   },
+  reorg: { title: "chain reorganisation: a synced top-up is reorganised away; the keeper reopens its book and liquidates the account", run: reorg },
 };
 
 /** One describe per node kind; `scenarios` may be a subset (E2E_SCENARIOS=price-move,competitor overrides). */

@@ -14,10 +14,18 @@ import { CHECKPOINT_VERSION, loadCheckpoint, saveCheckpoint } from "./checkpoint
 export interface OpenBook {
   clients: KeeperClients;
   report: StartupReport;
+  /** replaced by `reopen` */
   sync: LogSync;
   /** timestamp of the block the books are synced to */
   headTimestamp: bigint;
+  /** hash of that block */
+  headHash?: `0x${string}`;
   saveCheckpoint(): Promise<void>;
+  /**
+   * After a chain reorganisation below the synced block: the books again from the checkpoint if its block
+   * is still on the chain, else from the start block, synced to `toBlock`. Replaces `sync`.
+   */
+  reopen(toBlock: bigint): Promise<void>;
 }
 
 export async function openBook(cfg: KeeperConfig, log: Logger): Promise<OpenBook> {
@@ -27,38 +35,45 @@ export async function openBook(cfg: KeeperConfig, log: Logger): Promise<OpenBook
   const report = await startupChecks(cfg, publicClient, chainId, clients.account?.address);
   log.info({ chainId, head: report.head, assets: report.assetCount, liquidator: report.liquidator, balanceWei: report.balanceWei }, "connected");
 
-  let book = new AccountBook();
-  let feeds = new FeedBook();
-  let from = cfg.startBlock;
-  let seeded: string[] = [];
-  if (cfg.checkpoint !== "") {
-    const cp = loadCheckpoint(cfg.checkpoint);
-    if (cp !== undefined) {
-      const sameVault = cp.meta.vault.toLowerCase() === cfg.vault.toLowerCase() && cp.meta.chainId === chainId;
-      const block = sameVault && cp.meta.blockNumber <= report.head ? await publicClient.getBlock({ blockNumber: cp.meta.blockNumber }) : undefined;
-      if (block !== undefined && block.hash === cp.meta.blockHash) {
-        book = cp.book;
-        feeds = cp.feeds;
-        from = cp.meta.blockNumber + 1n;
-        seeded = cp.meta.seededFeeds;
-        log.info({ checkpoint: cfg.checkpoint, block: cp.meta.blockNumber }, "resuming from checkpoint");
-      } else {
-        log.warn({ checkpoint: cfg.checkpoint }, "checkpoint is for another chain, vault or a reorged block: rebuilding from the start block");
+  /** The books from the checkpoint when it matches this chain, vault and a block still on the chain. */
+  async function restore(head: bigint): Promise<LogSync> {
+    let book = new AccountBook();
+    let feeds = new FeedBook();
+    let from = cfg.startBlock;
+    let seeded: string[] = [];
+    if (cfg.checkpoint !== "") {
+      const cp = loadCheckpoint(cfg.checkpoint);
+      if (cp !== undefined) {
+        const sameVault = cp.meta.vault.toLowerCase() === cfg.vault.toLowerCase() && cp.meta.chainId === chainId;
+        const block = sameVault && cp.meta.blockNumber <= head ? await publicClient.getBlock({ blockNumber: cp.meta.blockNumber }) : undefined;
+        if (block !== undefined && block.hash === cp.meta.blockHash) {
+          book = cp.book;
+          feeds = cp.feeds;
+          from = cp.meta.blockNumber + 1n;
+          seeded = cp.meta.seededFeeds;
+          log.info({ checkpoint: cfg.checkpoint, block: cp.meta.blockNumber }, "resuming from checkpoint");
+        } else {
+          log.warn({ checkpoint: cfg.checkpoint }, "checkpoint is for another chain, vault or a reorged block: rebuilding from the start block");
+        }
       }
     }
+    const s = new LogSync(publicClient as unknown as LogSource, cfg.vault, book, feeds, cfg.logRange, from);
+    s.markSeeded(seeded);
+    const started = performance.now();
+    const r = await s.syncTo(head);
+    log.info(
+      { toBlock: head, vaultLogs: r.vaultLogs.length, feedLogs: r.feedLogs.length, rpcCalls: r.rpcCalls, ms: Math.round(performance.now() - started) },
+      "book synced",
+    );
+    return s;
   }
-  const sync = new LogSync(publicClient as unknown as LogSource, cfg.vault, book, feeds, cfg.logRange, from);
-  sync.markSeeded(seeded);
-  const started = performance.now();
-  const r = await sync.syncTo(report.head);
+
+  const sync = await restore(report.head);
   const head = await publicClient.getBlock({ blockNumber: report.head });
-  log.info(
-    { toBlock: report.head, vaultLogs: r.vaultLogs.length, feedLogs: r.feedLogs.length, rpcCalls: r.rpcCalls, ms: Math.round(performance.now() - started) },
-    "book synced",
-  );
 
   async function save(): Promise<void> {
     if (cfg.checkpoint === "") return;
+    const sync = ob.sync;
     const block = await publicClient.getBlock({ blockNumber: sync.syncedTo });
     saveCheckpoint(cfg.checkpoint, {
       meta: {
@@ -73,5 +88,16 @@ export async function openBook(cfg: KeeperConfig, log: Logger): Promise<OpenBook
       feeds: sync.feeds,
     });
   }
-  return { clients, report, sync, headTimestamp: head.timestamp, saveCheckpoint: save };
+  const ob: OpenBook = {
+    clients,
+    report,
+    sync,
+    headTimestamp: head.timestamp,
+    headHash: head.hash,
+    saveCheckpoint: save,
+    async reopen(toBlock: bigint) {
+      ob.sync = await restore(toBlock);
+    },
+  };
+  return ob;
 }

@@ -8,7 +8,7 @@
  * recovered), sweeps the whole book (interest drift, stale levels), lets the executor replace stuck
  * transactions, and checkpoints.
  */
-import type { Address, Log } from "viem";
+import type { Address, Hex, Log } from "viem";
 import type { Logger } from "pino";
 import type { KeeperConfig } from "../config/schema.ts";
 import type { OpenBook } from "../book/openBook.ts";
@@ -51,16 +51,20 @@ const CHECKPOINT_EVERY_BLOCKS = 20n;
 const HEAD_FALLBACK_MIN_MS = 250;
 /** Longest a head's sweep waits for the broadcasts of a reaction in progress (ms). */
 const SWEEP_YIELD_MAX_MS = 500;
+/** Heads whose hashes are kept to notice a reorganisation (deeper ones are caught at the checkpoint's load). */
+const REMEMBERED_HEADS = 256n;
 
 export interface KeeperStats {
   oracleUpdates: number;
   evaluatedOnUpdates: number;
   sweeps: number;
   liquidatableSeen: number;
+  /** chain reorganisations below the synced block, each followed by a reopened book */
+  reorgs: number;
 }
 
 export class KeeperService {
-  readonly stats: KeeperStats = { oracleUpdates: 0, evaluatedOnUpdates: 0, sweeps: 0, liquidatableSeen: 0 };
+  readonly stats: KeeperStats = { oracleUpdates: 0, evaluatedOnUpdates: 0, sweeps: 0, liquidatableSeen: 0, reorgs: 0 };
   private readonly cfg: KeeperConfig;
   private readonly log: Logger;
   private readonly ob: OpenBook;
@@ -72,6 +76,8 @@ export class KeeperService {
   private stopped = false;
   private unwatch: Array<() => void> = [];
   private headQueue: Promise<void> = Promise.resolve();
+  /** block number -> hash of the heads the books have synced (the last REMEMBERED_HEADS) */
+  private readonly heads = new Map<bigint, Hex>();
   private feedsKey = "";
   private liveBatch: { logs: Log[]; receivedAt: number } | undefined;
 
@@ -84,6 +90,7 @@ export class KeeperService {
     this.prices = ob.sync.book.pricesFromAnswers(ob.sync.feeds.answers());
     this.headTimestamp = ob.headTimestamp;
     this.lastCheckpoint = ob.sync.syncedTo;
+    if (ob.headHash !== undefined) this.heads.set(ob.sync.syncedTo, ob.headHash);
   }
 
   private get book(): AccountBook {
@@ -225,10 +232,16 @@ export class KeeperService {
   }
 
   private async onHead(n: bigint): Promise<void> {
-    if (this.stopped || n <= this.ob.sync.syncedTo) return;
+    if (this.stopped) return;
     const { publicClient } = this.ob.clients;
-    const r = await this.ob.sync.syncTo(n);
     const block = await publicClient.getBlock({ blockNumber: n });
+    if (await this.reorganised(block)) {
+      await this.recoverFromReorg(block);
+      return;
+    }
+    if (n <= this.ob.sync.syncedTo) return;
+    const r = await this.ob.sync.syncTo(n);
+    this.rememberHead(n, block.hash);
     this.headTimestamp = block.timestamp;
     this.process(r.vaultLogs, r.feedLogs, performance.now());
     this.resubscribeIfFeedsChanged();
@@ -243,6 +256,55 @@ export class KeeperService {
       await this.ob.saveCheckpoint();
       this.lastCheckpoint = n;
     }
+  }
+
+  // ---------------------------------------------------------------- reorganisations
+
+  private rememberHead(n: bigint, hash: Hex | null): void {
+    if (hash === null) return;
+    this.heads.set(n, hash);
+    for (const k of this.heads.keys()) if (k + REMEMBERED_HEADS <= n) this.heads.delete(k);
+  }
+
+  /**
+   * Whether the chain no longer holds a block the books have applied: the new block's parent, the block
+   * at its own height, or (after skipped heads) the last synced block has another hash than the one seen.
+   */
+  private async reorganised(block: { number: bigint | null; hash: Hex | null; parentHash: Hex }): Promise<boolean> {
+    const n = block.number;
+    if (n === null) return false;
+    const parent = this.heads.get(n - 1n);
+    if (parent !== undefined) return parent !== block.parentHash;
+    const same = this.heads.get(n);
+    if (same !== undefined) return same !== block.hash;
+    const synced = this.ob.sync.syncedTo;
+    const seen = this.heads.get(synced);
+    if (seen === undefined || synced >= n) return false;
+    const now = await this.ob.clients.publicClient.getBlock({ blockNumber: synced });
+    return now.hash !== seen;
+  }
+
+  /**
+   * The book cannot take logs back: it is reopened from the checkpoint (when its block is still on the
+   * chain) or from the start block, and synced to the new head; the index is rebuilt on it.
+   */
+  private async recoverFromReorg(block: { number: bigint | null; hash: Hex | null; timestamp: bigint }): Promise<void> {
+    const n = block.number!;
+    const t0 = performance.now();
+    this.log.warn({ block: n, syncedTo: this.ob.sync.syncedTo }, "chain reorganisation below the synced block: reopening the book");
+    await this.ob.reopen(n);
+    this.heads.clear();
+    this.rememberHead(n, block.hash);
+    this.stats.reorgs++;
+    this.headTimestamp = block.timestamp;
+    this.lastCheckpoint = this.ob.sync.syncedTo;
+    this.prices = this.book.pricesFromAnswers(this.ob.sync.feeds.answers());
+    const ts = this.nextTimestamp();
+    this.engine.rebuild(this.book, this.prices, ts);
+    const sweep = this.engine.sweep(this.book, this.prices, ts);
+    this.stats.sweeps++;
+    this.log.info({ block: n, accounts: this.book.accounts.size, liquidatable: sweep.liquidatable.length, ms: Math.round(performance.now() - t0) }, "book reopened after the reorganisation");
+    if (sweep.liquidatable.length > 0) this.dispatch(sweep.liquidatable, performance.now());
   }
 
   /** Vault logs update the index for the accounts they touch; feed logs are price updates. */
