@@ -7,10 +7,10 @@
  * for it (reading receipts back is slow on anvil: ~1.3 ms each); that none reverted is checked by the
  * caller on the book rebuilt from the events (every planned position is there).
  */
-import { encodeFunctionData, maxUint256, toHex, type Abi, type Address, type Hex } from "viem";
+import { toHex, type Hex } from "viem";
 import { compiled } from "./artifacts.ts";
 import type { Stack } from "./deployStack.ts";
-import type { PlannedOwner, PopulationPlan } from "./seedPopulation.ts";
+import { ownerTxs, type PopulationPlan, type RpcSend } from "./seedPopulation.ts";
 import type { Rpc, RpcError } from "./simChain.ts";
 
 export interface BenchSeedResult {
@@ -20,45 +20,6 @@ export interface BenchSeedResult {
   blocks: number;
   seconds: number;
   accountsPerSecond: number;
-}
-
-const GAS = { mint: 120_000n, approve: 80_000n, deposit: 220_000n, borrow: 400_000n } as const;
-
-interface Send {
-  label: string;
-  call: { method: string; params: unknown[] };
-}
-
-function ownerTxs(owner: PlannedOwner, stack: Stack, vaultAbi: Abi, erc20Abi: Abi, maxFeePerGas: Hex): Send[] {
-  const out: Send[] = [];
-  let nonce = 0;
-  const tx = (label: string, to: Address, data: Hex, gas: bigint) => {
-    out.push({
-      label: `${label} of ${owner.address}`,
-      call: {
-        method: "eth_sendTransaction",
-        params: [{ from: owner.address, to, data, gas: toHex(gas), nonce: toHex(nonce++), maxFeePerGas, maxPriorityFeePerGas: "0x0" }],
-      },
-    });
-  };
-  const totals = new Map<number, bigint>();
-  for (const a of owner.accounts) for (const c of a.collateral) totals.set(c.asset, (totals.get(c.asset) ?? 0n) + c.amount);
-  for (const [asset, amount] of [...totals].sort((x, y) => x[0] - y[0])) {
-    const token = stack.tokens[asset]!;
-    const symbol = stack.assets[asset]!.symbol;
-    tx(`mint ${symbol}`, token, encodeFunctionData({ abi: erc20Abi, functionName: "mint", args: [owner.address, amount] }), GAS.mint);
-    tx(`approve ${symbol}`, token, encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [stack.vault, maxUint256] }), GAS.approve);
-  }
-  for (const a of owner.accounts) {
-    for (const c of a.collateral) {
-      tx(`deposit ${c.symbol} (sub-account ${a.subId})`, stack.vault, encodeFunctionData({ abi: vaultAbi, functionName: "deposit", args: [owner.address, a.subId, c.asset, c.amount] }), GAS.deposit);
-    }
-    for (const d of a.debt) {
-      if (d.amount === 0n) continue;
-      tx(`borrow ${d.symbol} (sub-account ${a.subId})`, stack.vault, encodeFunctionData({ abi: vaultAbi, functionName: "borrow", args: [owner.address, a.subId, d.asset, d.amount, owner.address] }), GAS.borrow);
-    }
-  }
-  return out;
 }
 
 /**
@@ -87,8 +48,8 @@ export async function seedOnAnvil(
     const GROUP = 64;
     const total = plan.owners.length;
     for (let g = 0; g < total; g += GROUP) {
-      const lists = plan.owners.slice(g, g + GROUP).map((o) => ownerTxs(o, stack, vaultAbi, erc20Abi, maxFeePerGas));
-      const sends: Send[] = [];
+      const lists = plan.owners.slice(g, g + GROUP).map((o) => ownerTxs(o, 0, stack, vaultAbi, erc20Abi, maxFeePerGas));
+      const sends: RpcSend[] = [];
       for (let i = 0; lists.some((l) => i < l.length); i++) for (const l of lists) if (i < l.length) sends.push(l[i]!);
       for (let i = 0; i < sends.length; i += txsPerBlock) {
         const part = sends.slice(i, i + txsPerBlock);

@@ -333,14 +333,19 @@ export async function seedPopulation(
   };
 }
 
-interface RpcSend {
+/** One transaction of the seeding, as the JSON-RPC call that sends it (the sender is unlocked or impersonated). */
+export interface RpcSend {
   label: string;
   call: { method: string; params: unknown[] };
   /** the last transaction of an account */
   completesAccount: boolean;
 }
 
-function ownerTxs(
+/**
+ * An owner's seeding transactions from nonce `firstNonce`: one mint and one approve per collateral token,
+ * then each sub-account's deposits and borrows (the last one of each account marked).
+ */
+export function ownerTxs(
   owner: PlannedOwner,
   firstNonce: number,
   stack: Stack,
