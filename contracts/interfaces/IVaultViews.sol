@@ -53,6 +53,10 @@ interface IVaultViews is IVaultTypes {
     /// @notice The asset id of a listed token.
     function assetOf(address token) external view returns (uint8);
 
+    /// @notice `who`'s balance of every listed token and its allowance to the vault, by asset id: what a
+    /// liquidator can repay with, in one call. A token whose `balanceOf` or `allowance` reverts shows 0.
+    function walletOf(address who) external view returns (uint256[] memory balances, uint256[] memory allowances);
+
     /// @notice The positions of an account, debts accrued to this block.
     function positions(address owner, uint8 subId) external view returns (Position[] memory);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {VaultBase} from "./VaultBase.sol";
 import {IVaultViews} from "../interfaces/IVaultViews.sol";
 import {HealthMath} from "../libraries/HealthMath.sol";
@@ -73,6 +74,23 @@ contract VaultLens is VaultBase, IVaultViews {
         uint256 id = _assetIdOf[token];
         if (id == 0) revert Vault_UnknownToken(token);
         return uint8(id - 1);
+    }
+
+    /// @inheritdoc IVaultViews
+    function walletOf(address who) external view returns (uint256[] memory balances, uint256[] memory allowances) {
+        uint256 n = _assetCount;
+        balances = new uint256[](n);
+        allowances = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            IERC20 token = IERC20(_configs[i].token);
+            // a hostile or broken token must not hide the others' balances
+            try token.balanceOf(who) returns (uint256 b) {
+                balances[i] = b;
+            } catch {}
+            try token.allowance(who, address(this)) returns (uint256 a) {
+                allowances[i] = a;
+            } catch {}
+        }
     }
 
     /// @inheritdoc IVaultViews

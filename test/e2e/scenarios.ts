@@ -521,6 +521,9 @@ async function killRestart(ctx: Ctx): Promise<void> {
   assert.ok(!k1.records.some((r) => r.msg === "stopped"), "a killed keeper does not stop cleanly");
   assertCleanKeeper(k1, "kill-restart, first run");
   const killedAt = await node.control.blockNumber();
+  // the checkpoint the first run left (it may have written a newer one in the blocks mined since)
+  cp = await checkpointBlock(checkpoint);
+  assert.ok(cp !== undefined && cp >= lastLiqBlock, `a checkpoint covering the liquidation is on disk (${cp})`);
 
   // ---- while it is down: new accounts, a top-up, two price moves, blocks
   const N1 = await world.open({ name: "N1", owner: O + 2, subId: 0, collateral: { WETH: "10" }, debt: { USDC: "19500" } });

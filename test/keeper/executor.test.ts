@@ -667,7 +667,7 @@ describe("planner + executor on Hardhat's chain (viem)", () => {
     assert.equal(allowances[0]!.action, "kept", "the fixture approved the vault already");
 
     const { book, prices, timestamp } = await bookFromChain(publicClient, vault.address);
-    const funds = await readLiquidatorFunds(publicClient, account.address, vault.address, book.assets.values());
+    const funds = await readLiquidatorFunds(publicClient, account.address, vault.address);
     const nativeUsdPrice = nativeUsdPriceFrom({ kind: "asset", asset: WETH }, prices);
     const r = planLiquidation(
       {
@@ -748,8 +748,14 @@ describe("planner + executor on Hardhat's chain (viem)", () => {
     }
     const second = await ensureVaultAllowances({ publicClient, walletClient, vault: vault.address, tokens: list, log: silent });
     assert.deepEqual(second.map((r) => r.action), ["kept", "kept"]);
-    const funds = await readLiquidatorFunds(publicClient, account.address, vault.address, [{ id: USDC, token: tokens[USDC]!.address }]);
+    // the vault's walletOf: every listed token's balance and allowance to the vault, in one call
+    const funds = await readLiquidatorFunds(publicClient, account.address, vault.address);
     assert.equal(funds.allowances.get(USDC), 2n ** 256n - 1n);
     assert.equal(funds.balances.get(USDC), 0n);
+    assert.equal(funds.balances.size, tokens.length);
+    for (const [asset, token] of tokens.entries()) {
+      assert.equal(funds.balances.get(asset), await token.read.balanceOf([account.address]), `balance of asset ${asset}`);
+      assert.equal(funds.allowances.get(asset), await token.read.allowance([account.address, vault.address]), `allowance of asset ${asset}`);
+    }
   });
 });

@@ -18,7 +18,6 @@ import { PLANNING_GAS_UNITS, PlanningSink } from "./liquidationSink.ts";
 export async function runKeeper(cfg: KeeperConfig, log: Logger) {
   const ob = await openBook(cfg, log);
   const { publicClient, walletClient, account } = ob.clients;
-  const assets = () => [...ob.sync.book.assets.values()].map((a) => ({ id: a.id, token: a.token }));
 
   let executor: Executor | undefined;
   let chainRef: ViemChain | undefined;
@@ -51,7 +50,7 @@ export async function runKeeper(cfg: KeeperConfig, log: Logger) {
     book: () => ob.sync.book,
     liquidator: account?.address,
     executor,
-    readFunds: () => readLiquidatorFunds(publicClient, account!.address, cfg.vault, assets()),
+    readFunds: () => readLiquidatorFunds(publicClient, account!.address, cfg.vault),
     syncedTo: () => ob.sync.syncedTo,
   });
   await sink.init();
